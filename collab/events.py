@@ -1,0 +1,60 @@
+"""Record a board's events and publish them after commit: the one outbox.
+
+Every service that changes a board calls :func:`lock_board` first and
+:func:`record_event` for each change, inside one ``transaction.atomic()``. The board
+row lock makes ``seq`` gap-free and totally ordered per board, and nothing is published
+for a transaction that rolls back.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from functools import partial
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+
+from collab.exceptions import NotFound
+from collab.models import Board, Event
+from collab.permissions import AnyUser
+from collab.representations import EventSerializer
+from realtime.publish import publish_board_event
+
+Payload = Mapping[str, Any] | Callable[[], Mapping[str, Any]]
+
+
+def lock_board(board_id: int) -> Board:
+    """Return the board row locked until the end of the transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("lock_board must be called inside transaction.atomic()")
+    board = Board.objects.select_for_update().filter(pk=board_id).first()
+    if board is None:
+        raise NotFound("Board not found.")
+    return board
+
+
+def event_frame(event: Event) -> dict[str, Any]:
+    """Return the socket message for an event (the REST event shape plus its type)."""
+    return {"type": "event", **EventSerializer(event).data}
+
+
+def record_event(
+    *, board: Board, event: str, data: Payload, actor: AnyUser | None
+) -> Event:
+    """Assign the board's next seq to a new event and publish it once committed.
+
+    Call inside the transaction that holds :func:`lock_board`'s lock. ``data`` may be a
+    callable, evaluated after the seq is assigned, so that a board's own payload shows
+    its new seq.
+    """
+    board.seq += 1
+    Board.objects.filter(pk=board.pk).update(seq=board.seq)
+    payload = dict(data() if callable(data) else data)
+    row = Event.objects.create(
+        board=board, seq=board.seq, event=event, data=payload, actor=actor if actor is not None and actor.is_authenticated else None
+    )
+    frame = json.dumps(event_frame(row), cls=DjangoJSONEncoder, separators=(",", ":"))
+    transaction.on_commit(partial(publish_board_event, board.pk, row.seq, frame))
+    return row

@@ -1,0 +1,233 @@
+"""The collaboration domain: workspaces, boards, columns, cards, comments and their events.
+
+Models hold data and constraints only; every write goes through ``collab.services``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.utils import timezone
+
+
+class OrderKeyField(models.CharField):  # type: ignore[type-arg]
+    """A fractional order key, compared byte by byte on every database.
+
+    PostgreSQL's default collation would sort ``"a"`` before ``"B"``; the keys are
+    base-62 strings whose order is ASCII order, so the column uses the "C" collation
+    there (SQLite compares bytes already).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 255)
+        super().__init__(*args, **kwargs)
+
+    def db_parameters(self, connection: BaseDatabaseWrapper) -> dict[str, Any]:
+        params = super().db_parameters(connection)
+        if connection.vendor == "postgresql":
+            params["collation"] = "C"
+        return params
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    ADMIN = "admin", "Admin"
+    MEMBER = "member", "Member"
+    VIEWER = "viewer", "Viewer"
+
+
+class Workspace(models.Model):
+    name = models.CharField(max_length=100)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["workspace_id", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "user"], name="membership_unique_user"),
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="membership_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.workspace} ({self.role})"
+
+
+class Board(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="boards")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True, default="")
+    # The last event's sequence number; incremented under this row's lock.
+    seq = models.PositiveBigIntegerField(default=0)
+    locked = models.BooleanField(default=False)
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["title", "id"]
+        indexes = [models.Index(fields=["workspace", "title"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Column(models.Model):
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="columns")
+    title = models.CharField(max_length=200)
+    position = OrderKeyField()
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["board_id", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["board", "position"], name="column_unique_position")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Label(models.Model):
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="labels")
+    name = models.CharField(max_length=50)
+    color = models.CharField(max_length=7, default="#888888")
+
+    class Meta:
+        ordering = ["board_id", "name"]
+        constraints = [models.UniqueConstraint(fields=["board", "name"], name="label_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Card(models.Model):
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="cards")
+    column = models.ForeignKey(Column, on_delete=models.CASCADE, related_name="cards")
+    title = models.CharField(max_length=500)
+    description = models.TextField(blank=True, default="")
+    position = OrderKeyField()
+    assignees = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="assigned_cards"
+    )
+    labels = models.ManyToManyField(Label, blank=True, related_name="cards")
+    due_at = models.DateTimeField(null=True, blank=True)
+    archived = models.BooleanField(default=False)
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["column_id", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["column", "position"], name="card_unique_position")
+        ]
+        indexes = [models.Index(fields=["board", "archived"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Comment(models.Model):
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comments"
+    )
+    body = models.TextField()
+    hidden = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["card_id", "created_at", "id"]
+        indexes = [models.Index(fields=["card", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Comment {self.pk} on card {self.card_id}"
+
+
+class Event(models.Model):
+    """One change to a board: the outbox for live delivery and the board's history."""
+
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="events")
+    seq = models.PositiveBigIntegerField()
+    event = models.CharField(max_length=40)
+    data = models.JSONField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ts = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["board_id", "seq"]
+        constraints = [models.UniqueConstraint(fields=["board", "seq"], name="event_unique_seq")]
+        indexes = [models.Index(fields=["ts"])]
+
+    def __str__(self) -> str:
+        return f"{self.event} #{self.seq} on board {self.board_id}"
+
+
+class ReportTarget(models.TextChoices):
+    COMMENT = "comment", "Comment"
+    CARD = "card", "Card"
+
+
+class ReportStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    RESOLVED = "resolved", "Resolved"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+class Report(models.Model):
+    """A user's report of a comment or card, queued for moderators."""
+
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="reports"
+    )
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="reports")
+    target_type = models.CharField(max_length=10, choices=ReportTarget.choices)
+    target_id = models.PositiveBigIntegerField()
+    reason = models.TextField()
+    status = models.CharField(
+        max_length=10, choices=ReportStatus.choices, default=ReportStatus.OPEN
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "-created_at"])]
+        permissions = [("moderate", "Can moderate content on every board")]
+
+    def __str__(self) -> str:
+        return f"Report {self.pk}: {self.target_type} {self.target_id} ({self.status})"

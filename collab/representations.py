@@ -1,0 +1,170 @@
+"""The wire shape of each resource: one serializer each, for REST responses and events.
+
+A socket event's ``data`` is built by the same serializer as the ``GET`` of that
+object, so the two are byte for byte the same. Input validation lives in
+``api/serializers.py``; these classes only represent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from accounts.models import ApiToken
+from collab.models import Board, Card, Column, Comment, Event, Label, Membership, Report, Workspace
+
+User = get_user_model()
+
+HIDDEN_BODY = ""
+
+
+class UserBriefSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    class Meta:
+        model = User
+        fields = ["id", "username"]
+        read_only_fields = fields
+
+
+class MeSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    class Meta:
+        model = User
+        fields = ["id", "username", "email", "date_joined", "is_staff"]
+        read_only_fields = fields
+
+
+class WorkspaceSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    """A workspace with the caller's ``role`` (annotated by the selector)."""
+
+    role = serializers.CharField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Workspace
+        fields = ["id", "name", "role", "created_at"]
+        read_only_fields = fields
+
+
+class MemberSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    user = UserBriefSerializer(read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["user", "role", "created_at"]
+        read_only_fields = fields
+
+
+class BoardSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    class Meta:
+        model = Board
+        fields = [
+            "id",
+            "workspace",
+            "title",
+            "description",
+            "seq",
+            "locked",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class ColumnSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    class Meta:
+        model = Column
+        fields = ["id", "board", "title", "position", "version"]
+        read_only_fields = fields
+
+
+class LabelSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    class Meta:
+        model = Label
+        fields = ["id", "board", "name", "color"]
+        read_only_fields = fields
+
+
+class CardSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    """A card; ``assignees`` and ``labels`` are ids (prefetch them for lists)."""
+
+    assignees = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    labels = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Card
+        fields = [
+            "id",
+            "board",
+            "column",
+            "title",
+            "description",
+            "position",
+            "assignees",
+            "labels",
+            "due_at",
+            "archived",
+            "version",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class CommentSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    """A comment; a hidden comment's body is withheld from everyone but the admin."""
+
+    author = UserBriefSerializer(read_only=True)
+    body = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Comment
+        fields = ["id", "card", "author", "body", "hidden", "created_at", "edited_at"]
+        read_only_fields = fields
+
+    def get_body(self, comment: Comment) -> str:
+        return HIDDEN_BODY if comment.hidden else comment.body
+
+
+class EventSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    actor = UserBriefSerializer(read_only=True, allow_null=True)
+    data = serializers.JSONField(read_only=True)
+
+    class Meta:
+        model = Event
+        fields = ["board", "seq", "event", "data", "actor", "ts"]
+        read_only_fields = fields
+
+
+class ReportSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    class Meta:
+        model = Report
+        fields = ["id", "board", "target_type", "target_id", "reason", "status", "created_at"]
+        read_only_fields = fields
+
+
+class TokenSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    revoked = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ApiToken
+        fields = [
+            "id",
+            "name",
+            "prefix",
+            "scopes",
+            "created_at",
+            "expires_at",
+            "last_used_at",
+            "revoked",
+        ]
+        read_only_fields = fields
+
+    def get_revoked(self, token: ApiToken) -> bool:
+        return token.revoked_at is not None
+
+
+def represent(serializer_class: type[serializers.Serializer], instance: Any) -> dict[str, Any]:  # type: ignore[type-arg]
+    """Return ``instance`` as plain JSON-ready data in its wire shape."""
+    return dict(serializer_class(instance).data)

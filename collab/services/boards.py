@@ -1,0 +1,88 @@
+"""Writes to boards."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from collab.events import record_event
+from collab.models import Board
+from collab.permissions import Action, AnyUser, require
+from collab.representations import BoardSerializer
+from collab.services.guards import board_for_write, check_version
+from collab.validation import clean_text
+
+_UNSET = object()
+
+
+def board_create(
+    *, actor: AnyUser, workspace_id: int, title: str, description: str = ""
+) -> Board:
+    """Create a board in a workspace (admins and owners)."""
+    title = clean_text(title, field="title", max_length=200)
+    description = clean_text(
+        description, field="description", max_length=10_000, required=False, multiline=True
+    )
+    with transaction.atomic():
+        require(actor, workspace_id, Action.MANAGE_BOARD)
+        return Board.objects.create(
+            workspace_id=workspace_id, title=title, description=description, created_by=actor
+        )
+
+
+def board_update(
+    *,
+    actor: AnyUser,
+    board_id: int,
+    title: str | None = None,
+    description: str | None = None,
+    expected_version: int | None = None,
+) -> Board:
+    """Change a board's title or description."""
+    if title is not None:
+        title = clean_text(title, field="title", max_length=200)
+    if description is not None:
+        description = clean_text(
+            description, field="description", max_length=10_000, required=False, multiline=True
+        )
+    with transaction.atomic():
+        board = board_for_write(actor, board_id, Action.MANAGE_BOARD)
+        check_version(board, expected_version)
+        if title is not None:
+            board.title = title
+        if description is not None:
+            board.description = description
+        board.version += 1
+        board.updated_at = timezone.now()
+        board.save(update_fields=["title", "description", "version", "updated_at"])
+        record_event(
+            board=board, event="board.updated", data=lambda: BoardSerializer(board).data, actor=actor
+        )
+    return board
+
+
+def board_delete(*, actor: AnyUser, board_id: int) -> None:
+    """Delete a board with its columns, cards and history; subscribers are told."""
+    with transaction.atomic():
+        board = board_for_write(actor, board_id, Action.MANAGE_BOARD)
+        record_event(board=board, event="board.deleted", data={"id": board.pk}, actor=actor)
+        board.delete()
+
+
+def board_set_locked(*, actor: AnyUser, board_id: int, locked: bool) -> Board:
+    """Lock (read-only for all but admins) or unlock a board."""
+    with transaction.atomic():
+        board = board_for_write(actor, board_id, Action.MANAGE_BOARD)
+        if board.locked == locked:
+            return board
+        board.locked = locked
+        board.version += 1
+        board.updated_at = timezone.now()
+        board.save(update_fields=["locked", "version", "updated_at"])
+        record_event(
+            board=board,
+            event="board.locked" if locked else "board.unlocked",
+            data=lambda: BoardSerializer(board).data,
+            actor=actor,
+        )
+    return board

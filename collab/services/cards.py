@@ -1,0 +1,183 @@
+"""Writes to cards."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from collab.events import record_event
+from collab.exceptions import NotFound
+from collab.models import Board, Card, Column, Label, Membership
+from collab.permissions import Action, AnyUser
+from collab.representations import CardSerializer
+from collab.services.guards import UNSET, Unset, board_for_write, check_version, position_among
+from collab.validation import clean_text, invalid
+
+User = get_user_model()
+
+
+def _card_for_write(actor: AnyUser, card_id: int) -> Card:
+    board_id = Card.objects.filter(pk=card_id).values_list("board_id", flat=True).first()
+    if board_id is None:
+        raise NotFound("Card not found.")
+    board = board_for_write(actor, board_id, Action.WRITE_CARDS)
+    card = Card.objects.get(pk=card_id)
+    card.board = board
+    return card
+
+
+def _column_of(board: Board, column_id: int) -> Column:
+    column = Column.objects.filter(pk=column_id, board=board).first()
+    if column is None:
+        raise invalid("column", "Not a column of this board.")
+    return column
+
+
+def _assignee_ids(board: Board, ids: Iterable[int]) -> list[int]:
+    wanted = set(ids)
+    found = set(
+        Membership.objects.filter(workspace_id=board.workspace_id, user_id__in=wanted).values_list(
+            "user_id", flat=True
+        )
+    )
+    if missing := sorted(wanted - found):
+        raise invalid("assignees", f"Not members of this workspace: {missing}.")
+    return sorted(wanted)
+
+
+def _label_ids(board: Board, ids: Iterable[int]) -> list[int]:
+    wanted = set(ids)
+    found = set(Label.objects.filter(board=board, pk__in=wanted).values_list("pk", flat=True))
+    if missing := sorted(wanted - found):
+        raise invalid("labels", f"Not labels of this board: {missing}.")
+    return sorted(wanted)
+
+
+def card_create(
+    *,
+    actor: AnyUser,
+    column_id: int,
+    title: str,
+    description: str = "",
+    after: int | None = None,
+    before: int | None = None,
+    assignees: Iterable[int] = (),
+    labels: Iterable[int] = (),
+    due_at: datetime | None = None,
+) -> Card:
+    """Add a card to a column, last unless ``after``/``before`` place it."""
+    title = clean_text(title, field="title", max_length=500)
+    description = clean_text(
+        description, field="description", max_length=50_000, required=False, multiline=True
+    )
+    board_id = Column.objects.filter(pk=column_id).values_list("board_id", flat=True).first()
+    if board_id is None:
+        raise NotFound("Column not found.")
+    with transaction.atomic():
+        board = board_for_write(actor, board_id, Action.WRITE_CARDS)
+        column = _column_of(board, column_id)
+        card = Card.objects.create(
+            board=board,
+            column=column,
+            title=title,
+            description=description,
+            position=position_among(column.cards.all(), after=after, before=before),
+            due_at=due_at,
+            created_by=actor,
+        )
+        card.assignees.set(_assignee_ids(board, assignees))
+        card.labels.set(_label_ids(board, labels))
+        record_event(board=board, event="card.created", data=CardSerializer(card).data, actor=actor)
+    return card
+
+
+def card_update(
+    *,
+    actor: AnyUser,
+    card_id: int,
+    title: str | Unset = UNSET,
+    description: str | Unset = UNSET,
+    assignees: Iterable[int] | Unset = UNSET,
+    labels: Iterable[int] | Unset = UNSET,
+    due_at: datetime | None | Unset = UNSET,
+    expected_version: int | None = None,
+) -> Card:
+    """Change a card's fields; only the ones given change."""
+    with transaction.atomic():
+        card = _card_for_write(actor, card_id)
+        check_version(card, expected_version)
+        if not isinstance(title, Unset):
+            card.title = clean_text(title, field="title", max_length=500)
+        if not isinstance(description, Unset):
+            card.description = clean_text(
+                description, field="description", max_length=50_000, required=False, multiline=True
+            )
+        if not isinstance(due_at, Unset):
+            card.due_at = due_at
+        if not isinstance(assignees, Unset):
+            card.assignees.set(_assignee_ids(card.board, assignees))
+        if not isinstance(labels, Unset):
+            card.labels.set(_label_ids(card.board, labels))
+        card.version += 1
+        card.updated_at = timezone.now()
+        card.save()
+        record_event(board=card.board, event="card.updated", data=CardSerializer(card).data, actor=actor)
+    return card
+
+
+def card_move(
+    *,
+    actor: AnyUser,
+    card_id: int,
+    column_id: int,
+    after: int | None = None,
+    before: int | None = None,
+    expected_version: int | None = None,
+) -> Card:
+    """Move a card into ``column_id``, right after ``after`` (or before ``before``, or last)."""
+    with transaction.atomic():
+        card = _card_for_write(actor, card_id)
+        check_version(card, expected_version)
+        column = _column_of(card.board, column_id)
+        siblings = Card.objects.filter(column=column).exclude(pk=card.pk)
+        card.position = position_among(siblings, after=after, before=before)
+        card.column = column
+        card.version += 1
+        card.updated_at = timezone.now()
+        card.save(update_fields=["column", "position", "version", "updated_at"])
+        record_event(board=card.board, event="card.moved", data=CardSerializer(card).data, actor=actor)
+    return card
+
+
+def card_archive(
+    *, actor: AnyUser, card_id: int, archived: bool = True, expected_version: int | None = None
+) -> Card:
+    """Archive a card (hidden from the board, kept in history), or restore it."""
+    with transaction.atomic():
+        card = _card_for_write(actor, card_id)
+        check_version(card, expected_version)
+        if card.archived == archived:
+            return card
+        card.archived = archived
+        card.version += 1
+        card.updated_at = timezone.now()
+        card.save(update_fields=["archived", "version", "updated_at"])
+        record_event(
+            board=card.board,
+            event="card.archived" if archived else "card.updated",
+            data=CardSerializer(card).data,
+            actor=actor,
+        )
+    return card
+
+
+def card_delete(*, actor: AnyUser, card_id: int) -> None:
+    """Delete a card and its comments for good."""
+    with transaction.atomic():
+        card = _card_for_write(actor, card_id)
+        record_event(board=card.board, event="card.deleted", data={"id": card.pk}, actor=actor)
+        card.delete()

@@ -1,0 +1,88 @@
+"""Writes to columns."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from collab.events import record_event
+from collab.exceptions import NotFound
+from collab.models import Column
+from collab.permissions import Action, AnyUser
+from collab.representations import ColumnSerializer
+from collab.services.guards import board_for_write, check_version, position_among
+from collab.validation import clean_text
+
+
+def _column_for_write(actor: AnyUser, column_id: int) -> Column:
+    board_id = Column.objects.filter(pk=column_id).values_list("board_id", flat=True).first()
+    if board_id is None:
+        raise NotFound("Column not found.")
+    board = board_for_write(actor, board_id, Action.MANAGE_BOARD)
+    column = Column.objects.get(pk=column_id)
+    column.board = board
+    return column
+
+
+def column_create(
+    *,
+    actor: AnyUser,
+    board_id: int,
+    title: str,
+    after: int | None = None,
+    before: int | None = None,
+) -> Column:
+    """Add a column to a board, last unless ``after``/``before`` place it."""
+    title = clean_text(title, field="title", max_length=200)
+    with transaction.atomic():
+        board = board_for_write(actor, board_id, Action.MANAGE_BOARD)
+        position = position_among(board.columns.all(), after=after, before=before)
+        column = Column.objects.create(board=board, title=title, position=position)
+        record_event(board=board, event="column.created", data=ColumnSerializer(column).data, actor=actor)
+    return column
+
+
+def column_update(
+    *, actor: AnyUser, column_id: int, title: str, expected_version: int | None = None
+) -> Column:
+    """Rename a column."""
+    title = clean_text(title, field="title", max_length=200)
+    with transaction.atomic():
+        column = _column_for_write(actor, column_id)
+        check_version(column, expected_version)
+        column.title = title
+        column.version += 1
+        column.save(update_fields=["title", "version"])
+        record_event(
+            board=column.board, event="column.updated", data=ColumnSerializer(column).data, actor=actor
+        )
+    return column
+
+
+def column_move(
+    *,
+    actor: AnyUser,
+    column_id: int,
+    after: int | None = None,
+    before: int | None = None,
+    expected_version: int | None = None,
+) -> Column:
+    """Move a column right after ``after`` (or right before ``before``, or last)."""
+    with transaction.atomic():
+        column = _column_for_write(actor, column_id)
+        check_version(column, expected_version)
+        siblings = Column.objects.filter(board_id=column.board_id).exclude(pk=column.pk)
+        column.position = position_among(siblings, after=after, before=before)
+        column.version += 1
+        column.save(update_fields=["position", "version"])
+        record_event(
+            board=column.board, event="column.moved", data=ColumnSerializer(column).data, actor=actor
+        )
+    return column
+
+
+def column_delete(*, actor: AnyUser, column_id: int) -> None:
+    """Delete a column and its cards."""
+    with transaction.atomic():
+        column = _column_for_write(actor, column_id)
+        record_event(board=column.board, event="column.deleted", data={"id": column.pk}, actor=actor)
+        column.delete()

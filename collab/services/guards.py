@@ -1,0 +1,64 @@
+"""Shared first steps of a board write: lock the board, check the actor, check versions."""
+
+from __future__ import annotations
+
+from django.db.models import Model, QuerySet
+
+from collab.events import lock_board
+from collab.exceptions import PreconditionFailed
+from collab.models import Board
+from collab.permissions import Action, AnyUser, require_board_write
+from collab.positions import key_between
+from collab.validation import invalid
+
+
+def board_for_write(actor: AnyUser, board_id: int, action: Action) -> Board:
+    """Lock the board and return it if ``actor`` may perform ``action`` on it.
+
+    Call inside ``transaction.atomic()``; the lock orders every write to the board.
+    """
+    board = lock_board(board_id)
+    require_board_write(actor, board, action)
+    return board
+
+
+def check_version(obj: Model, expected: int | None) -> None:
+    """Raise PreconditionFailed when the caller's ``If-Match`` version is stale."""
+    if expected is not None and expected != obj.version:  # type: ignore[attr-defined]
+        raise PreconditionFailed(
+            f"Version {expected} is stale; the current version is {obj.version}.",  # type: ignore[attr-defined]
+            detail={"version": [str(obj.version)]},  # type: ignore[attr-defined]
+        )
+
+
+def position_among(
+    siblings: QuerySet[Model], *, after: int | None = None, before: int | None = None
+) -> str:
+    """Return an order key right after ``after``, else right before ``before``, else last.
+
+    ``siblings`` are the items of the target list, without the one being placed. Call
+    under the board lock, so that no concurrent write takes the same key.
+    """
+    keys = siblings.order_by("position").values_list("position", flat=True)
+    if after is not None:
+        anchor = siblings.filter(pk=after).values_list("position", flat=True).first()
+        if anchor is None:
+            raise invalid("after", "Not an item of the target list.")
+        return key_between(anchor, keys.filter(position__gt=anchor).first())
+    if before is not None:
+        anchor = siblings.filter(pk=before).values_list("position", flat=True).first()
+        if anchor is None:
+            raise invalid("before", "Not an item of the target list.")
+        previous = siblings.filter(position__lt=anchor).order_by("-position")
+        return key_between(previous.values_list("position", flat=True).first(), anchor)
+    return key_between(keys.last(), None)
+
+
+class Unset:
+    """The type of :data:`UNSET`: an argument the caller did not give (unlike ``None``)."""
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET = Unset()

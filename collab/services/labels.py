@@ -1,0 +1,64 @@
+"""Writes to a board's labels."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from collab.events import record_event
+from collab.exceptions import Conflict, NotFound
+from collab.models import Label
+from collab.permissions import Action, AnyUser
+from collab.representations import LabelSerializer
+from collab.services.guards import board_for_write
+from collab.validation import clean_color, clean_text
+
+
+def _label_for_write(actor: AnyUser, label_id: int) -> Label:
+    board_id = Label.objects.filter(pk=label_id).values_list("board_id", flat=True).first()
+    if board_id is None:
+        raise NotFound("Label not found.")
+    board = board_for_write(actor, board_id, Action.MANAGE_BOARD)
+    label = Label.objects.get(pk=label_id)
+    label.board = board
+    return label
+
+
+def _ensure_unique(board_id: int, name: str, exclude: int | None = None) -> None:
+    if Label.objects.filter(board_id=board_id, name=name).exclude(pk=exclude).exists():
+        raise Conflict("A label with this name exists.", detail={"name": ["Already used."]})
+
+
+def label_create(*, actor: AnyUser, board_id: int, name: str, color: str = "#888888") -> Label:
+    """Add a label to a board."""
+    name = clean_text(name, field="name", max_length=50)
+    color = clean_color(color)
+    with transaction.atomic():
+        board = board_for_write(actor, board_id, Action.MANAGE_BOARD)
+        _ensure_unique(board.pk, name)
+        label = Label.objects.create(board=board, name=name, color=color)
+        record_event(board=board, event="label.created", data=LabelSerializer(label).data, actor=actor)
+    return label
+
+
+def label_update(
+    *, actor: AnyUser, label_id: int, name: str | None = None, color: str | None = None
+) -> Label:
+    """Rename or recolour a label."""
+    with transaction.atomic():
+        label = _label_for_write(actor, label_id)
+        if name is not None:
+            label.name = clean_text(name, field="name", max_length=50)
+            _ensure_unique(label.board_id, label.name, exclude=label.pk)
+        if color is not None:
+            label.color = clean_color(color)
+        label.save()
+        record_event(board=label.board, event="label.updated", data=LabelSerializer(label).data, actor=actor)
+    return label
+
+
+def label_delete(*, actor: AnyUser, label_id: int) -> None:
+    """Delete a label; cards lose it."""
+    with transaction.atomic():
+        label = _label_for_write(actor, label_id)
+        record_event(board=label.board, event="label.deleted", data={"id": label.pk}, actor=actor)
+        label.delete()

@@ -1,0 +1,139 @@
+"""Writes to workspaces and their memberships."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from collab.events import lock_board, record_event
+from collab.exceptions import Conflict, Forbidden, NotFound
+from collab.models import Board, Membership, Role, Workspace
+from collab.permissions import Action, AnyUser, require, role_rank
+from collab.representations import MemberSerializer
+from collab.validation import clean_text, invalid
+
+User = get_user_model()
+
+
+def _broadcast_to_boards(
+    workspace_id: int, event: str, data: dict[str, object], actor: AnyUser
+) -> None:
+    """Record ``event`` on every board of the workspace (members are workspace-wide)."""
+    for board_id in Board.objects.filter(workspace_id=workspace_id).values_list("pk", flat=True):
+        record_event(board=lock_board(board_id), event=event, data=data, actor=actor)
+
+
+def workspace_create(*, actor: AnyUser, name: str) -> Workspace:
+    """Create a workspace owned by ``actor``."""
+    if not actor.is_authenticated:
+        raise Forbidden()
+    name = clean_text(name, field="name", max_length=100)
+    with transaction.atomic():
+        workspace = Workspace.objects.create(name=name, created_by=actor)
+        Membership.objects.create(workspace=workspace, user=actor, role=Role.OWNER)
+    workspace.role = Role.OWNER.value  # type: ignore[attr-defined]
+    return workspace
+
+
+def workspace_update(*, actor: AnyUser, workspace_id: int, name: str) -> Workspace:
+    """Rename a workspace (admins and owners)."""
+    name = clean_text(name, field="name", max_length=100)
+    with transaction.atomic():
+        role = require(actor, workspace_id, Action.MANAGE_WORKSPACE)
+        workspace = Workspace.objects.select_for_update().get(pk=workspace_id)
+        workspace.name = name
+        workspace.save(update_fields=["name"])
+    workspace.role = role.value  # type: ignore[attr-defined]
+    return workspace
+
+
+def workspace_delete(*, actor: AnyUser, workspace_id: int) -> None:
+    """Delete a workspace and all its boards (owners only); subscribers are told."""
+    with transaction.atomic():
+        require(actor, workspace_id, Action.DELETE_WORKSPACE)
+        for board_id in Board.objects.filter(workspace_id=workspace_id).values_list("pk", flat=True):
+            board = lock_board(board_id)
+            record_event(board=board, event="board.deleted", data={"id": board.pk}, actor=actor)
+        Workspace.objects.filter(pk=workspace_id).delete()
+
+
+def _check_role_change(actor_role: Role, old: Role | None, new: Role | None) -> None:
+    """Admins manage members and viewers; only owners grant, change or remove owners."""
+    touches_owner = Role.OWNER in (old, new)
+    if touches_owner and actor_role != Role.OWNER:
+        raise Forbidden("Only an owner can grant, change or remove the owner role.")
+    for role in (old, new):
+        if role is not None and role_rank(role) > role_rank(actor_role):
+            raise Forbidden("You cannot manage a role above your own.")
+
+
+def _ensure_another_owner(workspace_id: int, user_id: int) -> None:
+    others = Membership.objects.filter(workspace_id=workspace_id, role=Role.OWNER).exclude(
+        user_id=user_id
+    )
+    if not others.exists():
+        raise Conflict("A workspace must keep at least one owner.")
+
+
+def _clean_role(role: object) -> Role:
+    if role not in Role.values:
+        raise invalid("role", f"Must be one of: {', '.join(Role.values)}.")
+    return Role(str(role))
+
+
+def member_add(*, actor: AnyUser, workspace_id: int, username: str, role: str) -> Membership:
+    """Add an existing user to the workspace with ``role``."""
+    new_role = _clean_role(role)
+    with transaction.atomic():
+        actor_role = require(actor, workspace_id, Action.MANAGE_MEMBERS)
+        _check_role_change(actor_role, None, new_role)
+        user = User.objects.filter(username=username, is_active=True).first()
+        if user is None:
+            raise invalid("username", "No active user has this username.")
+        if Membership.objects.filter(workspace_id=workspace_id, user=user).exists():
+            raise Conflict("This user is already a member.", detail={"username": ["Already a member."]})
+        membership = Membership.objects.create(workspace_id=workspace_id, user=user, role=new_role)
+        _broadcast_to_boards(workspace_id, "member.added", MemberSerializer(membership).data, actor)
+    return membership
+
+
+def _membership(workspace_id: int, user_id: int) -> Membership:
+    membership = (
+        Membership.objects.select_for_update()
+        .select_related("user")
+        .filter(workspace_id=workspace_id, user_id=user_id)
+        .first()
+    )
+    if membership is None:
+        raise NotFound("Member not found.")
+    return membership
+
+
+def member_update(*, actor: AnyUser, workspace_id: int, user_id: int, role: str) -> Membership:
+    """Change a member's role."""
+    new_role = _clean_role(role)
+    with transaction.atomic():
+        actor_role = require(actor, workspace_id, Action.MANAGE_MEMBERS)
+        membership = _membership(workspace_id, user_id)
+        old_role = Role(membership.role)
+        _check_role_change(actor_role, old_role, new_role)
+        if old_role == Role.OWNER and new_role != Role.OWNER:
+            _ensure_another_owner(workspace_id, user_id)
+        membership.role = new_role
+        membership.save(update_fields=["role"])
+        _broadcast_to_boards(workspace_id, "member.updated", MemberSerializer(membership).data, actor)
+    return membership
+
+
+def member_remove(*, actor: AnyUser, workspace_id: int, user_id: int) -> None:
+    """Remove a member; anyone may leave, admins remove others."""
+    with transaction.atomic():
+        leaving = actor.is_authenticated and actor.pk == user_id
+        actor_role = require(actor, workspace_id, Action.READ if leaving else Action.MANAGE_MEMBERS)
+        membership = _membership(workspace_id, user_id)
+        if not leaving:
+            _check_role_change(actor_role, Role(membership.role), None)
+        if membership.role == Role.OWNER:
+            _ensure_another_owner(workspace_id, user_id)
+        membership.delete()
+        _broadcast_to_boards(workspace_id, "member.removed", {"id": user_id}, actor)
