@@ -19,7 +19,7 @@ from collab.validation import clean_text, invalid
 
 User = get_user_model()
 
-TOKEN_PREFIX = "cbp_"
+TOKEN_PREFIX = "cbp_"  # noqa: S105 (a public marker, not a secret)
 
 
 def token_digest(plaintext: str) -> str:
@@ -27,7 +27,7 @@ def token_digest(plaintext: str) -> str:
     return hashlib.sha256(plaintext.encode()).hexdigest()
 
 
-def user_signup(*, username: str, email: str, password: str) -> "User":
+def user_signup(*, username: str, email: str, password: str) -> User:
     """Create an account, unless sign-up is switched off."""
     if not settings.ALLOW_SIGNUP:
         raise Forbidden("Sign-up is disabled on this instance.")
@@ -75,9 +75,9 @@ def token_create(
 
 def token_revoke(*, actor: AnyUser, token_id: int) -> None:
     """Revoke one of the actor's tokens; it stops working at once."""
-    updated = ApiToken.objects.filter(pk=token_id, user_id=actor.pk, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
+    updated = ApiToken.objects.filter(
+        pk=token_id, user_id=actor.pk, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
     if not updated and not ApiToken.objects.filter(pk=token_id, user_id=actor.pk).exists():
         raise NotFound("Token not found.")
 

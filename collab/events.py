@@ -35,9 +35,10 @@ def lock_board(board_id: int) -> Board:
     return board
 
 
-def event_frame(event: Event) -> dict[str, Any]:
-    """Return the socket message for an event (the REST event shape plus its type)."""
-    return {"type": "event", **EventSerializer(event).data}
+def event_frame(event: Event) -> str:
+    """Return the socket frame for an event: the REST event shape plus its type, as JSON."""
+    message = {"type": "event", **EventSerializer(event).data}
+    return json.dumps(message, cls=DjangoJSONEncoder, separators=(",", ":"))
 
 
 def record_event(
@@ -55,6 +56,5 @@ def record_event(
     row = Event.objects.create(
         board=board, seq=board.seq, event=event, data=payload, actor=actor if actor is not None and actor.is_authenticated else None
     )
-    frame = json.dumps(event_frame(row), cls=DjangoJSONEncoder, separators=(",", ":"))
-    transaction.on_commit(partial(publish_board_event, board.pk, row.seq, frame))
+    transaction.on_commit(partial(publish_board_event, board.pk, row.seq, event, event_frame(row)))
     return row

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from enum import Enum
 
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
+
+from accounts.models import User
 
 from collab.exceptions import BoardLocked, Forbidden, NotFound
 from collab.models import Board, Membership, Role
 
 _RANK = {Role.VIEWER: 0, Role.MEMBER: 1, Role.ADMIN: 2, Role.OWNER: 3}
 
-AnyUser = AbstractBaseUser | AnonymousUser
+AnyUser = User | AnonymousUser
 
 
 class Action(Enum):
@@ -33,7 +34,7 @@ class Action(Enum):
 
 def is_moderator(user: AnyUser) -> bool:
     """Return whether the user moderates the whole instance (the Moderators group)."""
-    return bool(user.is_active and user.has_perm("collab.moderate"))  # type: ignore[union-attr]
+    return bool(user.is_active and user.has_perm("collab.moderate"))
 
 
 def role_rank(role: str) -> int:

@@ -129,7 +129,7 @@ class CommentSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
 class EventSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     actor = UserBriefSerializer(read_only=True, allow_null=True)
-    data = serializers.JSONField(read_only=True)
+    data = serializers.JSONField(read_only=True)  # type: ignore[assignment]
 
     class Meta:
         model = Event

@@ -23,8 +23,10 @@ DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default=INSECURE_DEFAULT_SECRET)
 # Production (DEBUG off) refuses to start with the published default key, unless an
 # explicit development flag says this is a throwaway instance (the demo, the tests).
-if not DEBUG and SECRET_KEY == INSECURE_DEFAULT_SECRET and not env.bool(
-    "CORKBOARD_ALLOW_INSECURE_KEY", default=False
+if (
+    not DEBUG
+    and SECRET_KEY == INSECURE_DEFAULT_SECRET
+    and not env.bool("CORKBOARD_ALLOW_INSECURE_KEY", default=False)
 ):
     raise ImproperlyConfigured(
         "SECRET_KEY is unset: set SECRET_KEY (or DEBUG=1 for local development)."

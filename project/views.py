@@ -6,7 +6,8 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 
 _NOT_BUILT = """<!doctype html><meta charset="utf-8"><title>Corkboard</title>
 <p>The front end is not built yet: run <code>npm --prefix frontend ci &amp;&amp;
-npm --prefix frontend run build</code>. The API is at <a href="/api/v1/docs/">/api/v1/docs/</a>.</p>"""
+npm --prefix frontend run build</code>.
+The API is at <a href="/api/v1/docs/">/api/v1/docs/</a>.</p>"""
 
 
 @ensure_csrf_cookie

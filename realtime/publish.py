@@ -24,9 +24,10 @@ def _group_send(group: str, message: dict[str, object]) -> None:
         logger.exception("publishing to %s failed", group)
 
 
-def publish_board_event(board_id: int, seq: int, frame: str) -> None:
+def publish_board_event(board_id: int, seq: int, event: str, frame: str) -> None:
     """Broadcast an event's ready-made JSON frame to the board's subscribers."""
-    _group_send(board_group(board_id), {"type": "board.event", "board": board_id, "seq": seq, "frame": frame})
+    message = {"type": "board.event", "board": board_id, "seq": seq, "event": event, "frame": frame}
+    _group_send(board_group(board_id), message)
 
 
 def disconnect_user(user_id: int) -> None:

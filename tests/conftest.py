@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import redis
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
@@ -14,9 +15,22 @@ from tests.factories import add_member, make_board, make_column, make_token, mak
 
 
 @pytest.fixture(autouse=True)
-def _clear_cache() -> None:
-    """Start every test with empty throttles and tickets (the cache has its own Redis db)."""
-    cache.clear()
+def _clear_cache(settings: Any) -> None:
+    """Start every test with empty throttles, tickets and presence of this run."""
+    cache.clear() if "locmem" in settings.CACHES["default"]["BACKEND"] else _clear_redis(settings)
+
+
+def _clear_redis(settings: Any) -> None:
+    client = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
+    for prefix in (settings.CACHES["default"]["KEY_PREFIX"], settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"]):
+        keys = list(client.scan_iter(f"{prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+    layer_client = redis.Redis.from_url(settings.REDIS_URL)
+    prefix = settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"]
+    keys = list(layer_client.scan_iter(f"{prefix}:presence:*", count=1000))
+    if keys:
+        layer_client.delete(*keys)
 
 
 @dataclass
