@@ -231,3 +231,41 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"Report {self.pk}: {self.target_type} {self.target_id} ({self.status})"
+
+
+class ModerationKind(models.TextChoices):
+    COMMENT_HIDE = "comment.hide", "Hide comment"
+    COMMENT_UNHIDE = "comment.unhide", "Unhide comment"
+    CARD_ARCHIVE = "card.archive", "Archive card"
+    BOARD_LOCK = "board.lock", "Lock board"
+    BOARD_UNLOCK = "board.unlock", "Unlock board"
+    USER_SUSPEND = "user.suspend", "Suspend user"
+    USER_REACTIVATE = "user.reactivate", "Reactivate user"
+    REPORT_DISMISS = "report.dismiss", "Dismiss report"
+
+
+class ModerationAction(models.Model):
+    """The audit log: who did what to which object, why, and when. Append-only."""
+
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=20, choices=ModerationKind.choices)
+    target_type = models.CharField(max_length=20)
+    target_id = models.PositiveBigIntegerField()
+    target_repr = models.CharField(max_length=200)
+    reason = models.TextField(blank=True, default="")
+    report = models.ForeignKey(
+        Report, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["-created_at"]),
+            models.Index(fields=["target_type", "target_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.target_repr}"
