@@ -1,0 +1,100 @@
+"""The Django admin for accounts: users and their personal access tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from accounts.models import ApiToken, User
+
+
+@admin.register(User)
+class CorkboardUserAdmin(UserAdmin):  # type: ignore[type-arg]
+    """Django's user admin, with suspension kept out of the form.
+
+    ``is_active`` is read-only here: suspending must also end sessions and close the
+    user's open sockets, which only the ``user_set_active`` service does.
+    """
+
+    list_display = (
+        "username",
+        "email",
+        "is_active",
+        "is_staff",
+        "is_superuser",
+        "date_joined",
+        "last_login",
+    )
+    list_filter = ("is_active", "is_staff", "is_superuser", "groups")
+    search_fields = ("username", "email", "first_name", "last_name")
+    readonly_fields = ("is_active", "last_login", "date_joined")
+
+
+class TokenStateFilter(admin.SimpleListFilter):
+    """Filter tokens by whether they still authenticate."""
+
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("usable", "Usable"), ("expired", "Expired"), ("revoked", "Revoked")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        now = timezone.now()
+        if self.value() == "usable":
+            unexpired = Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+            return queryset.filter(unexpired, revoked_at=None)
+        if self.value() == "expired":
+            return queryset.filter(expires_at__lte=now, revoked_at=None)
+        if self.value() == "revoked":
+            return queryset.exclude(revoked_at=None)
+        return queryset
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Personal access tokens, read-only: the digest is never shown.
+
+    A token's plaintext exists only once, in the response that created it, so tokens
+    are created (and revoked) by their owner through the API, not here.
+    """
+
+    list_display = (
+        "name",
+        "prefix",
+        "user",
+        "scopes",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    )
+    list_filter = (TokenStateFilter,)
+    list_select_related = ("user",)
+    search_fields = ("name", "prefix", "user__username")
+    fields = (
+        "user",
+        "name",
+        "prefix",
+        "scopes",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    )
+    readonly_fields = fields
+    raw_id_fields = ("user",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
