@@ -16,10 +16,11 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
+from accounts.models import User
 from collab.exceptions import NotFound
 from collab.models import Board, Event
 from collab.permissions import AnyUser
-from collab.representations import EventSerializer
+from collab.representations import EventSerializer, represent
 from realtime.publish import publish_board_event
 
 Payload = Mapping[str, Any] | Callable[[], Mapping[str, Any]]
@@ -37,7 +38,7 @@ def lock_board(board_id: int) -> Board:
 
 def event_frame(event: Event) -> str:
     """Return the socket frame for an event: the REST event shape plus its type, as JSON."""
-    message = {"type": "event", **EventSerializer(event).data}
+    message = {"type": "event", **represent(EventSerializer, event)}
     return json.dumps(message, cls=DjangoJSONEncoder, separators=(",", ":"))
 
 
@@ -54,7 +55,11 @@ def record_event(
     Board.objects.filter(pk=board.pk).update(seq=board.seq)
     payload = dict(data() if callable(data) else data)
     row = Event.objects.create(
-        board=board, seq=board.seq, event=event, data=payload, actor=actor if actor is not None and actor.is_authenticated else None
+        board=board,
+        seq=board.seq,
+        event=event,
+        data=payload,
+        actor=actor if isinstance(actor, User) else None,
     )
     transaction.on_commit(partial(publish_board_event, board.pk, row.seq, event, event_frame(row)))
     return row

@@ -85,11 +85,28 @@ class LabelSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         read_only_fields = fields
 
 
-class CardSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
-    """A card; ``assignees`` and ``labels`` are ids (prefetch them for lists)."""
+class SortedIdsField(serializers.ManyRelatedField):
+    """The ids of a to-many relation in ascending order.
 
-    assignees = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
-    labels = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    Neither the database's row order nor a label's (renameable) name may change how
+    a card looks: an event's payload must equal every later ``GET`` of the same version.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        child: serializers.PrimaryKeyRelatedField[Any] = serializers.PrimaryKeyRelatedField(
+            read_only=True
+        )
+        super().__init__(child_relation=child, read_only=True, **kwargs)
+
+    def to_representation(self, iterable: Any) -> list[Any]:
+        return sorted(super().to_representation(iterable))
+
+
+class CardSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    """A card; ``assignees`` and ``labels`` are sorted ids (prefetch them for lists)."""
+
+    assignees = SortedIdsField()
+    labels = SortedIdsField()
 
     class Meta:
         model = Card

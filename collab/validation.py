@@ -10,7 +10,7 @@ from collab.exceptions import ValidationFailed
 # C0 controls and DEL, but tab/newline/carriage return, which multi-line text may hold.
 _CONTROL_SINGLE_LINE = re.compile(r"[\x00-\x1f\x7f]")
 _CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 def invalid(field: str, message: str) -> ValidationFailed:
@@ -38,6 +38,7 @@ def clean_text(
 
 
 def clean_color(value: Any, *, field: str = "color") -> str:
-    if not isinstance(value, str) or not _COLOR.match(value):
+    # fullmatch: ``$`` would also accept a trailing newline.
+    if not isinstance(value, str) or not _COLOR.fullmatch(value):
         raise invalid(field, "Must be a colour like #1a2b3c.")
     return value.lower()

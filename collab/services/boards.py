@@ -9,7 +9,7 @@ from collab.events import record_event
 from collab.models import Board
 from collab.permissions import Action, AnyUser, require
 from collab.representations import BoardSerializer
-from collab.services.guards import board_for_write, check_version
+from collab.services.guards import board_for_write, check_version, stored_user
 from collab.validation import clean_text
 
 _UNSET = object()
@@ -26,7 +26,10 @@ def board_create(
     with transaction.atomic():
         require(actor, workspace_id, Action.MANAGE_BOARD)
         return Board.objects.create(
-            workspace_id=workspace_id, title=title, description=description, created_by=actor
+            workspace_id=workspace_id,
+            title=title,
+            description=description,
+            created_by=stored_user(actor),
         )
 
 
@@ -56,7 +59,10 @@ def board_update(
         board.updated_at = timezone.now()
         board.save(update_fields=["title", "description", "version", "updated_at"])
         record_event(
-            board=board, event="board.updated", data=lambda: BoardSerializer(board).data, actor=actor
+            board=board,
+            event="board.updated",
+            data=lambda: BoardSerializer(board).data,
+            actor=actor,
         )
     return board
 

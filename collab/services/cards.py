@@ -14,7 +14,14 @@ from collab.exceptions import NotFound
 from collab.models import Board, Card, Column, Label, Membership
 from collab.permissions import Action, AnyUser
 from collab.representations import CardSerializer
-from collab.services.guards import UNSET, Unset, board_for_write, check_version, position_among
+from collab.services.guards import (
+    UNSET,
+    Unset,
+    board_for_write,
+    check_version,
+    position_among,
+    stored_user,
+)
 from collab.validation import clean_text, invalid
 
 User = get_user_model()
@@ -25,7 +32,10 @@ def _card_for_write(actor: AnyUser, card_id: int) -> Card:
     if board_id is None:
         raise NotFound("Card not found.")
     board = board_for_write(actor, board_id, Action.WRITE_CARDS)
-    card = Card.objects.get(pk=card_id)
+    # Read again under the lock: a concurrent delete may have committed meanwhile.
+    card = Card.objects.filter(pk=card_id, board_id=board_id).first()
+    if card is None:
+        raise NotFound("Card not found.")
     card.board = board
     return card
 
@@ -87,7 +97,7 @@ def card_create(
             description=description,
             position=position_among(column.cards.all(), after=after, before=before),
             due_at=due_at,
-            created_by=actor,
+            created_by=stored_user(actor),
         )
         card.assignees.set(_assignee_ids(board, assignees))
         card.labels.set(_label_ids(board, labels))
@@ -103,7 +113,7 @@ def card_update(
     description: str | Unset = UNSET,
     assignees: Iterable[int] | Unset = UNSET,
     labels: Iterable[int] | Unset = UNSET,
-    due_at: datetime | None | Unset = UNSET,
+    due_at: datetime | Unset | None = UNSET,
     expected_version: int | None = None,
 ) -> Card:
     """Change a card's fields; only the ones given change."""
@@ -125,7 +135,12 @@ def card_update(
         card.version += 1
         card.updated_at = timezone.now()
         card.save()
-        record_event(board=card.board, event="card.updated", data=CardSerializer(card).data, actor=actor)
+        record_event(
+            board=card.board,
+            event="card.updated",
+            data=CardSerializer(card).data,
+            actor=actor,
+        )
     return card
 
 
@@ -149,7 +164,12 @@ def card_move(
         card.version += 1
         card.updated_at = timezone.now()
         card.save(update_fields=["column", "position", "version", "updated_at"])
-        record_event(board=card.board, event="card.moved", data=CardSerializer(card).data, actor=actor)
+        record_event(
+            board=card.board,
+            event="card.moved",
+            data=CardSerializer(card).data,
+            actor=actor,
+        )
     return card
 
 

@@ -18,7 +18,10 @@ def _column_for_write(actor: AnyUser, column_id: int) -> Column:
     if board_id is None:
         raise NotFound("Column not found.")
     board = board_for_write(actor, board_id, Action.MANAGE_BOARD)
-    column = Column.objects.get(pk=column_id)
+    # Read again under the lock: a concurrent delete may have committed meanwhile.
+    column = Column.objects.filter(pk=column_id, board_id=board_id).first()
+    if column is None:
+        raise NotFound("Column not found.")
     column.board = board
     return column
 
@@ -37,7 +40,12 @@ def column_create(
         board = board_for_write(actor, board_id, Action.MANAGE_BOARD)
         position = position_among(board.columns.all(), after=after, before=before)
         column = Column.objects.create(board=board, title=title, position=position)
-        record_event(board=board, event="column.created", data=ColumnSerializer(column).data, actor=actor)
+        record_event(
+            board=board,
+            event="column.created",
+            data=ColumnSerializer(column).data,
+            actor=actor,
+        )
     return column
 
 
@@ -53,7 +61,10 @@ def column_update(
         column.version += 1
         column.save(update_fields=["title", "version"])
         record_event(
-            board=column.board, event="column.updated", data=ColumnSerializer(column).data, actor=actor
+            board=column.board,
+            event="column.updated",
+            data=ColumnSerializer(column).data,
+            actor=actor,
         )
     return column
 
@@ -75,7 +86,10 @@ def column_move(
         column.version += 1
         column.save(update_fields=["position", "version"])
         record_event(
-            board=column.board, event="column.moved", data=ColumnSerializer(column).data, actor=actor
+            board=column.board,
+            event="column.moved",
+            data=ColumnSerializer(column).data,
+            actor=actor,
         )
     return column
 
@@ -84,5 +98,10 @@ def column_delete(*, actor: AnyUser, column_id: int) -> None:
     """Delete a column and its cards."""
     with transaction.atomic():
         column = _column_for_write(actor, column_id)
-        record_event(board=column.board, event="column.deleted", data={"id": column.pk}, actor=actor)
+        record_event(
+            board=column.board,
+            event="column.deleted",
+            data={"id": column.pk},
+            actor=actor,
+        )
         column.delete()

@@ -10,7 +10,7 @@ from collab.exceptions import Forbidden, NotFound
 from collab.models import Card, Comment
 from collab.permissions import Action, AnyUser, allows, is_moderator, role_in
 from collab.representations import CommentSerializer
-from collab.services.guards import board_for_write
+from collab.services.guards import board_for_write, stored_user
 from collab.validation import clean_text
 
 MAX_BODY = 10_000
@@ -18,7 +18,9 @@ MAX_BODY = 10_000
 
 def _comment_for_write(actor: AnyUser, comment_id: int, action: Action) -> tuple[Comment, bool]:
     """Lock the comment's board; return the comment and whether the actor may moderate it."""
-    board_id = Comment.objects.filter(pk=comment_id).values_list("card__board_id", flat=True).first()
+    board_id = (
+        Comment.objects.filter(pk=comment_id).values_list("card__board_id", flat=True).first()
+    )
     if board_id is None:
         raise NotFound("Comment not found.")
     if is_moderator(actor):
@@ -27,7 +29,14 @@ def _comment_for_write(actor: AnyUser, comment_id: int, action: Action) -> tuple
     else:
         board = board_for_write(actor, board_id, action)
         moderates = allows(role_in(actor, board.workspace_id), Action.MANAGE_BOARD)
-    comment = Comment.objects.select_related("author", "card").get(pk=comment_id)
+    # Read again under the lock: a concurrent delete may have committed meanwhile.
+    comment = (
+        Comment.objects.select_related("author", "card")
+        .filter(pk=comment_id, card__board_id=board_id)
+        .first()
+    )
+    if comment is None:
+        raise NotFound("Comment not found.")
     comment.card.board = board
     return comment, moderates
 
@@ -40,9 +49,17 @@ def comment_create(*, actor: AnyUser, card_id: int, body: str) -> Comment:
         raise NotFound("Card not found.")
     with transaction.atomic():
         board = board_for_write(actor, board_id, Action.WRITE_CARDS)
-        card = Card.objects.get(pk=card_id)
-        comment = Comment.objects.create(card=card, author=actor, body=body)
-        record_event(board=board, event="comment.created", data=CommentSerializer(comment).data, actor=actor)
+        # Read again under the lock: a concurrent delete may have committed meanwhile.
+        card = Card.objects.filter(pk=card_id, board_id=board_id).first()
+        if card is None:
+            raise NotFound("Card not found.")
+        comment = Comment.objects.create(card=card, author=stored_user(actor), body=body)
+        record_event(
+            board=board,
+            event="comment.created",
+            data=CommentSerializer(comment).data,
+            actor=actor,
+        )
     return comment
 
 
@@ -59,7 +76,10 @@ def comment_update(*, actor: AnyUser, comment_id: int, body: str) -> Comment:
         comment.edited_at = timezone.now()
         comment.save(update_fields=["body", "edited_at"])
         record_event(
-            board=comment.card.board, event="comment.updated", data=CommentSerializer(comment).data, actor=actor
+            board=comment.card.board,
+            event="comment.updated",
+            data=CommentSerializer(comment).data,
+            actor=actor,
         )
     return comment
 
@@ -70,14 +90,20 @@ def comment_delete(*, actor: AnyUser, comment_id: int) -> None:
         comment, moderates = _comment_for_write(actor, comment_id, Action.WRITE_CARDS)
         if comment.author_id != actor.pk and not moderates:
             raise Forbidden("Only the author or a board admin can delete a comment.")
-        record_event(board=comment.card.board, event="comment.deleted", data={"id": comment.pk}, actor=actor)
+        record_event(
+            board=comment.card.board,
+            event="comment.deleted",
+            data={"id": comment.pk},
+            actor=actor,
+        )
         comment.delete()
 
 
 def comment_set_hidden(*, actor: AnyUser, comment_id: int, hidden: bool) -> Comment:
     """Hide a comment from everyone (moderators and board admins), or show it again."""
     with transaction.atomic():
-        comment, moderates = _comment_for_write(actor, comment_id, Action.READ)
+        # Hiding is board management: a member is refused for the role, lock or no lock.
+        comment, moderates = _comment_for_write(actor, comment_id, Action.MANAGE_BOARD)
         if not moderates:
             raise Forbidden("Only moderators and board admins can hide comments.")
         if comment.hidden == hidden:

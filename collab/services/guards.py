@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.db.models import Model, QuerySet
 
+from accounts.models import User
 from collab.events import lock_board
-from collab.exceptions import PreconditionFailed
+from collab.exceptions import NotAuthenticated, PreconditionFailed
 from collab.models import Board
 from collab.permissions import Action, AnyUser, require_board_write
 from collab.positions import key_between
@@ -20,6 +21,16 @@ def board_for_write(actor: AnyUser, board_id: int, action: Action) -> Board:
     board = lock_board(board_id)
     require_board_write(actor, board, action)
     return board
+
+
+def stored_user(actor: AnyUser) -> User:
+    """Return the actor as the stored user that rows point to (``created_by``, ``author``).
+
+    Call after the permission check, which already refuses anonymous callers.
+    """
+    if not isinstance(actor, User):
+        raise NotAuthenticated()
+    return actor
 
 
 def check_version(obj: Model, expected: int | None) -> None:

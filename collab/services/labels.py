@@ -18,13 +18,19 @@ def _label_for_write(actor: AnyUser, label_id: int) -> Label:
     if board_id is None:
         raise NotFound("Label not found.")
     board = board_for_write(actor, board_id, Action.MANAGE_BOARD)
-    label = Label.objects.get(pk=label_id)
+    # Read again under the lock: a concurrent delete may have committed meanwhile.
+    label = Label.objects.filter(pk=label_id, board_id=board_id).first()
+    if label is None:
+        raise NotFound("Label not found.")
     label.board = board
     return label
 
 
 def _ensure_unique(board_id: int, name: str, exclude: int | None = None) -> None:
-    if Label.objects.filter(board_id=board_id, name=name).exclude(pk=exclude).exists():
+    others = Label.objects.filter(board_id=board_id, name=name)
+    if exclude is not None:
+        others = others.exclude(pk=exclude)
+    if others.exists():
         raise Conflict("A label with this name exists.", detail={"name": ["Already used."]})
 
 
@@ -36,7 +42,12 @@ def label_create(*, actor: AnyUser, board_id: int, name: str, color: str = "#888
         board = board_for_write(actor, board_id, Action.MANAGE_BOARD)
         _ensure_unique(board.pk, name)
         label = Label.objects.create(board=board, name=name, color=color)
-        record_event(board=board, event="label.created", data=LabelSerializer(label).data, actor=actor)
+        record_event(
+            board=board,
+            event="label.created",
+            data=LabelSerializer(label).data,
+            actor=actor,
+        )
     return label
 
 
@@ -52,7 +63,12 @@ def label_update(
         if color is not None:
             label.color = clean_color(color)
         label.save()
-        record_event(board=label.board, event="label.updated", data=LabelSerializer(label).data, actor=actor)
+        record_event(
+            board=label.board,
+            event="label.updated",
+            data=LabelSerializer(label).data,
+            actor=actor,
+        )
     return label
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from collab.events import lock_board, record_event
 from collab.exceptions import Conflict, Forbidden, NotFound
-from collab.models import Board, Membership, Role, Workspace
+from collab.models import Board, Card, Membership, Role, Workspace
 from collab.permissions import Action, AnyUser, require, role_rank
-from collab.representations import MemberSerializer
+from collab.representations import CardSerializer, MemberSerializer
 from collab.validation import clean_text, invalid
 
 User = get_user_model()
@@ -19,8 +20,39 @@ def _broadcast_to_boards(
     workspace_id: int, event: str, data: dict[str, object], actor: AnyUser
 ) -> None:
     """Record ``event`` on every board of the workspace (members are workspace-wide)."""
-    for board_id in Board.objects.filter(workspace_id=workspace_id).values_list("pk", flat=True):
+    for board_id in _board_ids(workspace_id):
         record_event(board=lock_board(board_id), event=event, data=data, actor=actor)
+
+
+def _board_ids(workspace_id: int) -> list[int]:
+    """Return the workspace's boards in id order: every writer locks them in one order."""
+    return list(
+        Board.objects.filter(workspace_id=workspace_id).order_by("pk").values_list("pk", flat=True)
+    )
+
+
+def _unassign(workspace_id: int, user_id: int, actor: AnyUser) -> None:
+    """Take a departing member off the workspace's cards; each change is a card event.
+
+    Call after :func:`_broadcast_to_boards` has locked the boards.
+    """
+    cards = (
+        Card.objects.filter(board__workspace_id=workspace_id, assignees=user_id)
+        .select_related("board")
+        .order_by("board_id", "pk")
+    )
+    now = timezone.now()
+    for card in cards:
+        card.assignees.remove(user_id)
+        card.version += 1
+        card.updated_at = now
+        card.save(update_fields=["version", "updated_at"])
+        record_event(
+            board=lock_board(card.board_id),
+            event="card.updated",
+            data=CardSerializer(card).data,
+            actor=actor,
+        )
 
 
 def workspace_create(*, actor: AnyUser, name: str) -> Workspace:
@@ -51,7 +83,7 @@ def workspace_delete(*, actor: AnyUser, workspace_id: int) -> None:
     """Delete a workspace and all its boards (owners only); subscribers are told."""
     with transaction.atomic():
         require(actor, workspace_id, Action.DELETE_WORKSPACE)
-        for board_id in Board.objects.filter(workspace_id=workspace_id).values_list("pk", flat=True):
+        for board_id in _board_ids(workspace_id):
             board = lock_board(board_id)
             record_event(board=board, event="board.deleted", data={"id": board.pk}, actor=actor)
         Workspace.objects.filter(pk=workspace_id).delete()
@@ -91,7 +123,10 @@ def member_add(*, actor: AnyUser, workspace_id: int, username: str, role: str) -
         if user is None:
             raise invalid("username", "No active user has this username.")
         if Membership.objects.filter(workspace_id=workspace_id, user=user).exists():
-            raise Conflict("This user is already a member.", detail={"username": ["Already a member."]})
+            raise Conflict(
+                "This user is already a member.",
+                detail={"username": ["Already a member."]},
+            )
         membership = Membership.objects.create(workspace_id=workspace_id, user=user, role=new_role)
         _broadcast_to_boards(workspace_id, "member.added", MemberSerializer(membership).data, actor)
     return membership
@@ -121,7 +156,12 @@ def member_update(*, actor: AnyUser, workspace_id: int, user_id: int, role: str)
             _ensure_another_owner(workspace_id, user_id)
         membership.role = new_role
         membership.save(update_fields=["role"])
-        _broadcast_to_boards(workspace_id, "member.updated", MemberSerializer(membership).data, actor)
+        _broadcast_to_boards(
+            workspace_id,
+            "member.updated",
+            MemberSerializer(membership).data,
+            actor,
+        )
     return membership
 
 
@@ -137,3 +177,5 @@ def member_remove(*, actor: AnyUser, workspace_id: int, user_id: int) -> None:
             _ensure_another_owner(workspace_id, user_id)
         membership.delete()
         _broadcast_to_boards(workspace_id, "member.removed", {"id": user_id}, actor)
+        # Assignees must be members: cards let go of the one who left.
+        _unassign(workspace_id, user_id, actor)
