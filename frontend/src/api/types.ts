@@ -1,0 +1,153 @@
+/** Resource shapes of the REST API (v1), as the server represents them. */
+
+export type Role = "owner" | "admin" | "member" | "viewer";
+
+export const ROLES: readonly Role[] = ["owner", "admin", "member", "viewer"];
+
+export interface UserBrief {
+  id: number;
+  username: string;
+}
+
+export interface Me extends UserBrief {
+  email: string;
+  date_joined?: string;
+  is_staff?: boolean;
+}
+
+export interface Workspace {
+  id: number;
+  name: string;
+  role: Role | null;
+  created_at?: string;
+}
+
+export interface Member {
+  user: UserBrief;
+  role: Role;
+  created_at?: string;
+}
+
+export interface Board {
+  id: number;
+  workspace: number;
+  title: string;
+  description: string;
+  seq: number;
+  locked: boolean;
+  version: number;
+  created_at?: string;
+  updated_at?: string;
+}
+
+export interface Column {
+  id: number;
+  board: number;
+  title: string;
+  position: string;
+  version: number;
+}
+
+export interface Label {
+  id: number;
+  board: number;
+  name: string;
+  color: string;
+}
+
+export interface Card {
+  id: number;
+  board: number;
+  column: number;
+  title: string;
+  description: string;
+  position: string;
+  assignees: number[];
+  labels: number[];
+  due_at: string | null;
+  archived: boolean;
+  version: number;
+  created_by: number | null;
+  created_at?: string;
+  updated_at?: string;
+}
+
+export interface Comment {
+  id: number;
+  card: number;
+  author: UserBrief;
+  body: string;
+  hidden: boolean;
+  created_at: string;
+  edited_at: string | null;
+}
+
+export interface Snapshot {
+  seq: number;
+  board: Board;
+  columns: Column[];
+  cards: Card[];
+  labels: Label[];
+  members: Member[];
+}
+
+export interface Page<T> {
+  count: number;
+  next: string | null;
+  previous: string | null;
+  results: T[];
+}
+
+export interface ApiToken {
+  id: number;
+  name: string;
+  prefix?: string;
+  scopes: string[];
+  created_at?: string;
+  expires_at: string | null;
+  last_used_at?: string | null;
+  revoked?: boolean;
+  /** The plaintext token: present once, in the creation response. */
+  token?: string;
+}
+
+export type EventName =
+  | "board.updated"
+  | "board.deleted"
+  | "board.locked"
+  | "board.unlocked"
+  | "column.created"
+  | "column.updated"
+  | "column.moved"
+  | "column.deleted"
+  | "card.created"
+  | "card.updated"
+  | "card.moved"
+  | "card.archived"
+  | "card.deleted"
+  | "comment.created"
+  | "comment.updated"
+  | "comment.deleted"
+  | "comment.hidden"
+  | "member.added"
+  | "member.updated"
+  | "member.removed"
+  | "label.created"
+  | "label.updated"
+  | "label.deleted";
+
+/** One change to a board, as `GET /boards/{id}/events/` and the socket carry it. */
+export interface BoardEvent {
+  board: number;
+  seq: number;
+  event: EventName | string;
+  data: Record<string, unknown>;
+  actor: UserBrief | null;
+  ts: string;
+}
+
+export interface EventsPage {
+  results: BoardEvent[];
+  seq: number;
+  has_more: boolean;
+}

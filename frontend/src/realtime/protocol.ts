@@ -1,0 +1,125 @@
+/** Websocket messages of `/ws/`, mirroring the server's protocol table in DESIGN.md. */
+
+import type { BoardEvent, UserBrief } from "../api/types";
+
+export type PresenceState = "viewing" | "editing";
+
+// Client → server.
+export interface SubscribeMessage {
+  type: "subscribe";
+  board: number;
+  since?: number;
+}
+
+export interface UnsubscribeMessage {
+  type: "unsubscribe";
+  board: number;
+}
+
+export interface PresenceOutMessage {
+  type: "presence";
+  board: number;
+  card?: number | null;
+  state: PresenceState;
+}
+
+export interface PingMessage {
+  type: "ping";
+}
+
+export type ClientMessage = SubscribeMessage | UnsubscribeMessage | PresenceOutMessage | PingMessage;
+
+// Server → client.
+export interface SubscribedMessage {
+  type: "subscribed";
+  board: number;
+  seq: number;
+}
+
+export interface EventMessage extends BoardEvent {
+  type: "event";
+}
+
+export interface ResyncMessage {
+  type: "resync";
+  board: number;
+}
+
+export interface PresenceMember {
+  user: UserBrief;
+  card: number | null;
+  state: PresenceState;
+}
+
+export interface PresenceInMessage {
+  type: "presence";
+  board: number;
+  members: PresenceMember[];
+}
+
+export interface PongMessage {
+  type: "pong";
+}
+
+export type ErrorCode = "forbidden" | "not_found" | "bad_request" | "rate_limited" | string;
+
+export interface ErrorMessage {
+  type: "error";
+  code: ErrorCode;
+  message: string;
+  board?: number;
+}
+
+export type ServerMessage =
+  | SubscribedMessage
+  | EventMessage
+  | ResyncMessage
+  | PresenceInMessage
+  | PongMessage
+  | ErrorMessage;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Parse one text frame; return `null` for anything that is not a known message. */
+export function parseServerMessage(text: string): ServerMessage | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (!isRecord(value) || typeof value.type !== "string") return null;
+  switch (value.type) {
+    case "subscribed":
+      return typeof value.board === "number" && typeof value.seq === "number" ? (value as unknown as SubscribedMessage) : null;
+    case "event":
+      return typeof value.board === "number" && typeof value.seq === "number" && typeof value.event === "string"
+        ? (value as unknown as EventMessage)
+        : null;
+    case "resync":
+      return typeof value.board === "number" ? (value as unknown as ResyncMessage) : null;
+    case "presence":
+      return typeof value.board === "number" && Array.isArray(value.members)
+        ? (value as unknown as PresenceInMessage)
+        : null;
+    case "pong":
+      return { type: "pong" };
+    case "error":
+      return {
+        type: "error",
+        code: typeof value.code === "string" ? value.code : "error",
+        message: typeof value.message === "string" ? value.message : "",
+        ...(typeof value.board === "number" ? { board: value.board } : {}),
+      };
+    default:
+      return null;
+  }
+}
+
+/** Return the websocket URL of this page's origin (`ws:` or `wss:`). */
+export function socketUrl(location: Pick<Location, "protocol" | "host">): string {
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  return `${scheme}//${location.host}/ws/`;
+}
