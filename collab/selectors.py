@@ -6,11 +6,12 @@ each list runs a constant number of queries whatever its size.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 
+from accounts.models import ApiToken
 from collab.exceptions import NotFound
 from collab.models import Board, Card, Column, Comment, Event, Label, Membership, Workspace
 from collab.permissions import AnyUser, is_moderator
@@ -24,13 +25,17 @@ from collab.representations import (
 
 
 def _member_of(user: AnyUser) -> dict[str, Any]:
-    return {"memberships__user_id": user.pk} if user.is_authenticated and user.is_active else {"pk__in": []}
+    if user.is_authenticated and user.is_active:
+        return {"memberships__user_id": user.pk}
+    return {"pk__in": []}
 
 
 def workspace_list(*, user: AnyUser) -> QuerySet[Workspace]:
     """Return the user's workspaces, each annotated with the user's ``role``."""
-    role = Membership.objects.filter(workspace=OuterRef("pk"), user_id=user.pk).values("role")[:1]
-    return Workspace.objects.filter(**_member_of(user)).annotate(role=Subquery(role)).order_by("name", "id")
+    memberships = Membership.objects.filter(workspace=OuterRef("pk"), user_id=cast(int, user.pk))
+    role = memberships.values("role")[:1]
+    workspaces = Workspace.objects.filter(**_member_of(user)).annotate(role=Subquery(role))
+    return workspaces.order_by("name", "id")
 
 
 def workspace_get_for_user(*, user: AnyUser, workspace_id: int) -> Workspace:
@@ -71,28 +76,36 @@ def column_list(*, user: AnyUser, board_id: int | None = None) -> QuerySet[Colum
     return columns.order_by("board_id", "position")
 
 
-def card_list(*, user: AnyUser) -> QuerySet[Card]:
+def card_list(
+    *,
+    user: AnyUser,
+    board_id: int | None = None,
+    column_id: int | None = None,
+    archived: bool | None = None,
+) -> QuerySet[Card]:
     """Return the cards the user can read, with assignees and labels prefetched."""
-    return (
-        Card.objects.filter(board__in=board_list(user=user))
-        .prefetch_related(
-            Prefetch("assignees", queryset=_user_ids()),
-            Prefetch("labels", queryset=Label.objects.only("id")),
-        )
-        .order_by("column_id", "position")
-    )
+    cards = Card.objects.filter(board__in=board_list(user=user))
+    if board_id is not None:
+        cards = cards.filter(board_id=board_id)
+    if column_id is not None:
+        cards = cards.filter(column_id=column_id)
+    if archived is not None:
+        cards = cards.filter(archived=archived)
+    return cards.prefetch_related(
+        Prefetch("assignees", queryset=_user_ids()),
+        Prefetch("labels", queryset=Label.objects.only("id")),
+    ).order_by("column_id", "position", "id")
 
 
 def _user_ids() -> QuerySet[Any]:
     return get_user_model().objects.only("id")
 
 
-def comment_list(*, user: AnyUser) -> QuerySet[Comment]:
-    return (
-        Comment.objects.filter(card__board__in=board_list(user=user))
-        .select_related("author")
-        .order_by("created_at", "id")
-    )
+def comment_list(*, user: AnyUser, card_id: int | None = None) -> QuerySet[Comment]:
+    comments = Comment.objects.filter(card__board__in=board_list(user=user))
+    if card_id is not None:
+        comments = comments.filter(card_id=card_id)
+    return comments.select_related("author").order_by("created_at", "id")
 
 
 def label_list(*, user: AnyUser, board_id: int | None = None) -> QuerySet[Label]:
@@ -104,7 +117,8 @@ def label_list(*, user: AnyUser, board_id: int | None = None) -> QuerySet[Label]
 
 def event_list(*, board_id: int, after: int = 0, limit: int | None = None) -> QuerySet[Event]:
     """Return a board's events after ``after`` in seq order (caller checks access)."""
-    events = Event.objects.filter(board_id=board_id, seq__gt=after).select_related("actor").order_by("seq")
+    events = Event.objects.filter(board_id=board_id, seq__gt=after).select_related("actor")
+    events = events.order_by("seq")
     return events[:limit] if limit is not None else events
 
 
@@ -133,3 +147,38 @@ def board_snapshot(*, user: AnyUser, board_id: int) -> dict[str, Any]:
         "labels": LabelSerializer(board.labels.order_by("name"), many=True).data,
         "members": MemberSerializer(members.order_by("user__username"), many=True).data,
     }
+
+
+def column_get_for_user(*, user: AnyUser, column_id: int) -> Column:
+    column = column_list(user=user).filter(pk=column_id).first()
+    if column is None:
+        raise NotFound("Column not found.")
+    return column
+
+
+def card_get_for_user(*, user: AnyUser, card_id: int) -> Card:
+    card = card_list(user=user).filter(pk=card_id).first()
+    if card is None:
+        raise NotFound("Card not found.")
+    return card
+
+
+def comment_get_for_user(*, user: AnyUser, comment_id: int) -> Comment:
+    comment = comment_list(user=user).filter(pk=comment_id).first()
+    if comment is None:
+        raise NotFound("Comment not found.")
+    return comment
+
+
+def label_get_for_user(*, user: AnyUser, label_id: int) -> Label:
+    label = label_list(user=user).filter(pk=label_id).first()
+    if label is None:
+        raise NotFound("Label not found.")
+    return label
+
+
+def token_list(*, user: AnyUser) -> QuerySet[ApiToken]:
+    """Return the user's personal access tokens, newest first, revoked ones included."""
+    if not user.is_authenticated:
+        return ApiToken.objects.none()
+    return ApiToken.objects.filter(user_id=cast(int, user.pk)).order_by("-created_at", "-id")

@@ -1,0 +1,121 @@
+"""Sign-up, log-in and log-out with a browser session, the CSRF cookie, socket tickets, me."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import authenticate, login, logout
+from django.middleware.csrf import get_token
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.models import TokenScope
+from accounts.services import user_signup
+from accounts.tickets import ticket_issue
+from api.authentication import SessionAuthentication
+from api.errors import InvalidCredentials
+from api.permissions import CsrfProtected
+from api.schema import errors
+from api.serializers import CsrfTokenOutput, LoginInput, SignupInput, WsTicketOutput
+from api.throttling import AnonThrottle, LoginThrottle, SignupThrottle
+from api.views.base import ApiView, no_content, represented
+from collab.representations import MeSerializer
+
+_TAGS = ["auth"]
+
+
+class CsrfView(ApiView):
+    """Set the CSRF cookie; browsers and curl send its value as ``X-CSRFToken``."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(tags=_TAGS, auth=[], responses={200: CsrfTokenOutput, **errors()})
+    def get(self, request: Request) -> Response:
+        return Response({"csrf_token": get_token(request._request)})
+
+
+class SignupView(ApiView):
+    """Create an account and sign in with it (403 when sign-up is switched off)."""
+
+    authentication_classes = []
+    permission_classes = [CsrfProtected]
+    throttle_classes = [AnonThrottle, SignupThrottle]
+
+    @extend_schema(
+        tags=_TAGS,
+        auth=[],
+        request=SignupInput,
+        responses={201: MeSerializer, **errors(400, 403, 409, 413)},
+    )
+    def post(self, request: Request) -> Response:
+        data = self.parsed(SignupInput)
+        user = user_signup(
+            username=data["username"], email=data.get("email", ""), password=data["password"]
+        )
+        login(request._request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
+        return represented(MeSerializer, user, status.HTTP_201_CREATED)
+
+
+class LoginView(ApiView):
+    """Sign in with a username and password; the session cookie comes back.
+
+    CSRF is checked although the caller is anonymous (against login CSRF), and
+    attempts are rate limited per client address and per username.
+    """
+
+    authentication_classes = []
+    permission_classes = [CsrfProtected]
+    throttle_classes = [AnonThrottle, LoginThrottle]
+
+    @extend_schema(
+        tags=_TAGS,
+        auth=[],
+        request=LoginInput,
+        responses={200: MeSerializer, **errors(400, 403, 413)},
+    )
+    def post(self, request: Request) -> Response:
+        data = self.parsed(LoginInput)
+        # authenticate() refuses suspended (inactive) users as it refuses bad passwords.
+        user = authenticate(request._request, username=data["username"], password=data["password"])
+        if user is None:
+            raise InvalidCredentials()
+        # login() rotates the session key and the CSRF token (no session fixation).
+        login(request._request, user)
+        return represented(MeSerializer, user)
+
+
+class LogoutView(ApiView):
+    """End the browser session (a no-op without one)."""
+
+    authentication_classes = [SessionAuthentication]
+    permission_classes = [CsrfProtected]
+
+    @extend_schema(tags=_TAGS, request=None, responses={204: None, **errors(403)})
+    def post(self, request: Request) -> Response:
+        logout(request._request)
+        return no_content()
+
+
+class WsTicketView(ApiView):
+    """Issue a single-use, short-lived ticket to open ``/ws/?ticket=...``.
+
+    Token callers need only the ``read`` scope: a socket carries no writes.
+    """
+
+    required_scope = TokenScope.READ
+
+    @extend_schema(tags=_TAGS, request=None, responses={200: WsTicketOutput, **errors(403)})
+    def post(self, request: Request) -> Response:
+        ticket = ticket_issue(int(request.user.pk or 0))
+        return Response({"ticket": ticket, "expires_in": settings.WS_TICKET_TTL_SECONDS})
+
+
+class MeView(ApiView):
+    """The caller's own account."""
+
+    @extend_schema(tags=["me"], responses={200: MeSerializer, **errors(403)})
+    def get(self, request: Request) -> Response:
+        return represented(MeSerializer, request.user)

@@ -1,0 +1,77 @@
+"""The base of every API view: JSON in and out, strict input, paginated lists."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from rest_framework import serializers, status
+from rest_framework.metadata import BaseMetadata
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework.viewsets import GenericViewSet
+
+from api.pagination import PagePagination
+from api.parsers import JSONParser
+from collab.representations import represent
+
+SerializerClass = type[serializers.Serializer]  # type: ignore[type-arg]
+
+
+class RouteMetadata(BaseMetadata):
+    """Answer ``OPTIONS`` with the route's name and description (methods are in ``Allow``).
+
+    DRF's default describes the input serializer of a generic view, which these views
+    do not declare; the OpenAPI schema documents the inputs instead.
+    """
+
+    def determine_metadata(self, request: Request, view: APIView) -> dict[str, Any]:
+        return {"name": view.get_view_name(), "description": view.get_view_description()}
+
+
+class ApiView(APIView):
+    """An endpoint with the API's JSON parser that validates input with serializers."""
+
+    parser_classes = [JSONParser]
+    metadata_class = RouteMetadata
+
+    def parsed(self, serializer_class: SerializerClass) -> dict[str, Any]:
+        """Return the body validated by ``serializer_class`` (400 otherwise)."""
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    def query(self, serializer_class: SerializerClass) -> dict[str, Any]:
+        """Return the query string validated by ``serializer_class`` (400 otherwise)."""
+        serializer = serializer_class(data=self.request.query_params)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+
+def represented(
+    serializer_class: SerializerClass, instance: Any, status_code: int = status.HTTP_200_OK
+) -> Response:
+    """Return ``instance`` in its wire shape."""
+    return Response(represent(serializer_class, instance), status=status_code)
+
+
+def no_content() -> Response:
+    return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ApiViewSet(ApiView, GenericViewSet):  # type: ignore[type-arg]
+    """A resource: parse with one serializer, call one service or selector, represent.
+
+    Reads come from ``collab.selectors`` and writes from ``collab.services``; nothing
+    here reads or writes models itself.
+    """
+
+    pagination_class = PagePagination
+    filter_backends: list[Any] = []
+
+    def page(self, rows: Iterable[Any], serializer_class: SerializerClass) -> Response:
+        """Return one page of ``rows`` represented by ``serializer_class``."""
+        page = self.paginate_queryset(rows)  # type: ignore[arg-type]
+        assert page is not None  # a pagination class is always set
+        return self.get_paginated_response(serializer_class(page, many=True).data)
