@@ -7,17 +7,15 @@ import secrets
 from datetime import datetime
 
 from django.conf import settings
-from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import ApiToken, TokenScope
+from accounts.models import ApiToken, TokenScope, User
 from collab.exceptions import Conflict, Forbidden, NotFound
 from collab.permissions import AnyUser
 from collab.validation import clean_text, invalid
-
-User = get_user_model()
 
 TOKEN_PREFIX = "cbp_"  # noqa: S105 (a public marker, not a secret)
 
@@ -75,6 +73,8 @@ def token_create(
 
 def token_revoke(*, actor: AnyUser, token_id: int) -> None:
     """Revoke one of the actor's tokens; it stops working at once."""
+    if not actor.is_authenticated:
+        raise NotFound("Token not found.")
     updated = ApiToken.objects.filter(
         pk=token_id, user_id=actor.pk, revoked_at__isnull=True
     ).update(revoked_at=timezone.now())

@@ -215,7 +215,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
     # Proxies in front of Daphne whose X-Forwarded-For the throttles may trust.
-    "NUM_PROXIES": env.int("NUM_PROXIES", default=0) if env.str("NUM_PROXIES", default="") else None,
+    "NUM_PROXIES": env.int("NUM_PROXIES") if env.str("NUM_PROXIES", default="") else None,
     "DEFAULT_PAGINATION_CLASS": "api.pagination.PagePagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

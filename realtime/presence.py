@@ -91,7 +91,7 @@ class RedisPresence:
         raw = await self._client().hgetall(self._key(board_id))
         now = time.time()
         live: list[Entry] = []
-        expired: list[bytes] = []
+        expired: list[bytes | str] = []
         for channel, value in raw.items():
             entry = json.loads(value)
             if entry["expires"] > now:

@@ -11,7 +11,14 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from collab.models import Board, Column, Role, Workspace
-from tests.factories import add_member, make_board, make_column, make_token, make_user, make_workspace
+from tests.factories import (
+    add_member,
+    make_board,
+    make_column,
+    make_token,
+    make_user,
+    make_workspace,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -22,7 +29,10 @@ def _clear_cache(settings: Any) -> None:
 
 def _clear_redis(settings: Any) -> None:
     client = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
-    for prefix in (settings.CACHES["default"]["KEY_PREFIX"], settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"]):
+    for prefix in (
+        settings.CACHES["default"]["KEY_PREFIX"],
+        settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"],
+    ):
         keys = list(client.scan_iter(f"{prefix}:*", count=1000))
         if keys:
             client.delete(*keys)
@@ -79,7 +89,9 @@ def api() -> APIClient:
     return APIClient(enforce_csrf_checks=True)
 
 
-def client_for(user: Any | None, *, token_scopes: tuple[str, ...] | None = ("read", "write")) -> APIClient:
+def client_for(
+    user: Any | None, *, token_scopes: tuple[str, ...] | None = ("read", "write")
+) -> APIClient:
     """Return a client authenticated with a personal token of ``user`` (or anonymous)."""
     client = APIClient()
     if user is not None and token_scopes is not None:

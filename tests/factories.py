@@ -23,7 +23,9 @@ PASSWORD = "correct-horse-battery-9"
 
 def make_user(username: str | None = None, **extra: Any) -> Any:
     username = username or f"user{next(_counter)}"
-    return User.objects.create_user(username=username, email=f"{username}@example.com", password=PASSWORD, **extra)
+    return User.objects.create_user(
+        username=username, email=f"{username}@example.com", password=PASSWORD, **extra
+    )
 
 
 def make_workspace(owner: Any, name: str = "Team") -> Workspace:
@@ -51,5 +53,7 @@ def make_comment(actor: Any, card: Card, body: str = "Nice") -> Comment:
     return comment_create(actor=actor, card_id=card.pk, body=body)
 
 
-def make_token(user: Any, scopes: tuple[str, ...] = ("read", "write"), name: str = "ci") -> tuple[ApiToken, str]:
+def make_token(
+    user: Any, scopes: tuple[str, ...] = ("read", "write"), name: str = "ci"
+) -> tuple[ApiToken, str]:
     return token_create(actor=user, name=name, scopes=list(scopes))

@@ -27,7 +27,9 @@ def free_port() -> int:
 def server_env(**extra: str) -> dict[str, str]:
     """Return the environment of a server process that shares this test run's stores."""
     db = connection.settings_dict
-    credentials = quote(db["USER"] or "postgres") + (f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else "")
+    credentials = quote(db["USER"] or "postgres") + (
+        f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
+    )
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "project.settings",
@@ -49,37 +51,72 @@ def server_env(**extra: str) -> dict[str, str]:
     return env
 
 
+class DaphneServer:
+    """One ``daphne project.asgi:application`` process that can be stopped and started again.
+
+    The port stays the same across restarts, so that open pages reconnect to it.
+    """
+
+    def __init__(self, port: int | None = None, **extra_env: str) -> None:
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.extra_env = extra_env
+        self.log_path = ROOT / f".daphne-{self.port}.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 30) -> None:
+        """Start the process and return once it accepts connections."""
+        command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port)]
+        # The child keeps its own copy of the log's descriptor.
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                [*command, "project.asgi:application"],
+                cwd=ROOT,
+                env=server_env(**self.extra_env),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"daphne exited: {self.log_path.read_text()[-2000:]}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"daphne did not start within {timeout:.0f} s") from None
+                time.sleep(0.1)
+
+    def stop(self) -> None:
+        """Terminate the process (kill it if it lingers); keep the log until ``close``."""
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+    def restart(self) -> None:
+        """Stop the process and start a new one on the same port."""
+        self.stop()
+        self.start()
+
+    def close(self) -> None:
+        """Stop the process and remove its log."""
+        self.stop()
+        self.log_path.unlink(missing_ok=True)
+
+
 @contextmanager
 def daphne(port: int | None = None, **extra_env: str) -> Iterator[str]:
     """Run ``daphne project.asgi:application`` until the block ends; yield its base URL."""
-    port = port or free_port()
-    log = open(ROOT / f".daphne-{port}.log", "wb")  # noqa: SIM115
-    process = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "project.asgi:application"],
-        cwd=ROOT,
-        env=server_env(**extra_env),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    server = DaphneServer(port, **extra_env)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"daphne exited: {(ROOT / f'.daphne-{port}.log').read_text()[-2000:]}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("daphne did not start within 30 s") from None
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
+        server.start()
+        yield server.url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
-        (ROOT / f".daphne-{port}.log").unlink(missing_ok=True)
+        server.close()

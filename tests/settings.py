@@ -15,10 +15,12 @@ os.environ.setdefault("CACHE_PREFIX", f"cbt-{os.environ['CORKBOARD_TEST_RUN']}")
 os.environ.setdefault("CORKBOARD_ALLOW_INSECURE_KEY", "1")
 os.environ.setdefault("STATIC_MANIFEST", "0")
 
-from project.settings import *  # noqa: E402, F403
+from project.settings import *  # noqa: F403
 
 DATABASES["default"]["TEST"] = {  # noqa: F405
-    "NAME": os.environ.get("TEST_DATABASE_NAME", f"test_corkboard_{os.environ['CORKBOARD_TEST_RUN']}")
+    "NAME": os.environ.get(
+        "TEST_DATABASE_NAME", f"test_corkboard_{os.environ['CORKBOARD_TEST_RUN']}"
+    )
 }
 
 # Connections opened in sync_to_async threads close after each call, so that the test
@@ -26,4 +28,4 @@ DATABASES["default"]["TEST"] = {  # noqa: F405
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 
 # Argon2 is deliberately slow; the suite creates hundreds of users.
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # noqa: S303
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

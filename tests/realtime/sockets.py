@@ -12,7 +12,9 @@ from accounts.tickets import ticket_issue
 from project.asgi import application
 
 
-async def open_socket(user: Any, *, subscribe: int | None = None, since: int | None = None) -> WebsocketCommunicator:
+async def open_socket(
+    user: Any, *, subscribe: int | None = None, since: int | None = None
+) -> WebsocketCommunicator:
     """Connect as ``user`` with a fresh ticket, optionally subscribing to a board."""
     ticket = await database_sync_to_async(ticket_issue)(user.pk)
     socket = WebsocketCommunicator(application, f"/ws/?ticket={ticket}")
@@ -36,7 +38,9 @@ async def receive(socket: WebsocketCommunicator, timeout: float = 3) -> dict[str
             return message
 
 
-async def receive_events(socket: WebsocketCommunicator, count: int, timeout: float = 5) -> list[dict[str, Any]]:
+async def receive_events(
+    socket: WebsocketCommunicator, count: int, timeout: float = 5
+) -> list[dict[str, Any]]:
     """Return the next ``count`` event messages (anything else fails the test)."""
     events = []
     for _ in range(count):

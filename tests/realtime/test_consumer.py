@@ -45,7 +45,9 @@ async def test_two_clients_see_each_others_rest_writes(team):
 async def test_events_arrive_in_seq_order_while_they_happen(team):
     socket = await open_socket(team.member, subscribe=team.board.pk)
     card = await create_card(actor=team.member, column_id=team.todo.pk, title="A")
-    await database_sync_to_async(card_move)(actor=team.member, card_id=card.pk, column_id=team.done.pk)
+    await database_sync_to_async(card_move)(
+        actor=team.member, card_id=card.pk, column_id=team.done.pk
+    )
     await database_sync_to_async(card_update)(actor=team.member, card_id=card.pk, title="B")
     events = await receive_events(socket, 3)
     assert [e["event"] for e in events] == ["card.created", "card.moved", "card.updated"]
@@ -79,7 +81,9 @@ async def test_reconnect_with_since_receives_exactly_the_missed_events(team):
 
 
 async def test_writes_racing_a_resubscribe_are_neither_lost_nor_duplicated(team):
-    start = await database_sync_to_async(lambda: team.board.__class__.objects.get(pk=team.board.pk).seq)()
+    start = await database_sync_to_async(
+        lambda: team.board.__class__.objects.get(pk=team.board.pk).seq
+    )()
     total = 30
     done = threading.Event()
 
@@ -107,7 +111,9 @@ async def test_writes_racing_a_resubscribe_are_neither_lost_nor_duplicated(team)
 async def test_since_older_than_retention_gets_resync(team):
     for i in range(3):
         await create_card(actor=team.owner, column_id=team.todo.pk, title=f"old {i}")
-    await database_sync_to_async(lambda: Event.objects.filter(board=team.board, seq__lte=3).delete())()
+    await database_sync_to_async(
+        lambda: Event.objects.filter(board=team.board, seq__lte=3).delete()
+    )()
     socket = await open_socket(team.member)
     await socket.send_json_to({"type": "subscribe", "board": team.board.pk, "since": 1})
     assert (await receive(socket))["type"] == "subscribed"
@@ -228,7 +234,9 @@ async def test_suspended_users_sockets_close_within_a_second(team):
 
     moderator = await database_sync_to_async(make_moderator)()
     sockets = [await open_socket(team.member, subscribe=team.board.pk) for _ in range(2)]
-    await database_sync_to_async(user_set_active)(actor=moderator, user_id=team.member.pk, active=False)
+    await database_sync_to_async(user_set_active)(
+        actor=moderator, user_id=team.member.pk, active=False
+    )
     for socket in sockets:
         output = await socket.receive_output(timeout=1)
         while output["type"] == "websocket.send":
@@ -298,7 +306,9 @@ async def test_too_many_messages_get_rate_limited(team, settings):
 async def test_too_many_subscriptions_are_refused(team, settings):
     settings.WS_MAX_SUBSCRIPTIONS = 1
     other = await database_sync_to_async(
-        lambda: __import__("tests.factories", fromlist=["make_board"]).make_board(team.owner, team.workspace, "Other")
+        lambda: __import__("tests.factories", fromlist=["make_board"]).make_board(
+            team.owner, team.workspace, "Other"
+        )
     )()
     socket = await open_socket(team.member, subscribe=team.board.pk)
     await socket.send_json_to({"type": "subscribe", "board": other.pk})
@@ -313,7 +323,9 @@ async def test_presence_is_shared_and_cleared_on_disconnect(team):
     card = await create_card(actor=team.member, column_id=team.todo.pk, title="Look")
     await receive_events(alice, 1)
     await receive_events(bob, 1)
-    await alice.send_json_to({"type": "presence", "board": team.board.pk, "card": card.pk, "state": "editing"})
+    await alice.send_json_to(
+        {"type": "presence", "board": team.board.pk, "card": card.pk, "state": "editing"}
+    )
 
     async def presence_of(socket, predicate):
         while True:
@@ -322,7 +334,11 @@ async def test_presence_is_shared_and_cleared_on_disconnect(team):
                 return message["members"]
 
     members = await presence_of(bob, lambda m: any(x["user"]["username"] == "member" for x in m))
-    assert {"user": {"id": team.member.pk, "username": "member"}, "card": card.pk, "state": "editing"} in members
+    assert {
+        "user": {"id": team.member.pk, "username": "member"},
+        "card": card.pk,
+        "state": "editing",
+    } in members
     await alice.disconnect()
     members = await presence_of(bob, lambda m: all(x["user"]["username"] != "member" for x in m))
     assert members == [] or all(x["user"]["username"] != "member" for x in members)

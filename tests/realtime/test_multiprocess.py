@@ -39,7 +39,9 @@ def _bearer(user: Any) -> dict[str, str]:
 
 async def _socket(base: str, user: Any, board: int, since: int | None = None) -> Any:
     headers = await database_sync_to_async(_bearer)(user)
-    response = await asyncio.to_thread(requests.post, f"{base}/api/v1/auth/ws-ticket/", headers=headers, timeout=10)
+    response = await asyncio.to_thread(
+        requests.post, f"{base}/api/v1/auth/ws-ticket/", headers=headers, timeout=10
+    )
     assert response.status_code in (200, 201), response.text
     url = base.replace("http://", "ws://") + f"/ws/?ticket={response.json()['ticket']}"
     socket = await websockets.connect(url, open_timeout=10)
