@@ -11,14 +11,18 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import ApiToken, User
+from collab.admin_actions import ModerationPermissions, reasoned_action
+from collab.services.moderation import moderate_user
 
 
 @admin.register(User)
-class CorkboardUserAdmin(UserAdmin):  # type: ignore[type-arg]
+class CorkboardUserAdmin(ModerationPermissions, UserAdmin):  # type: ignore[type-arg]
     """Django's user admin, with suspension kept out of the form.
 
     ``is_active`` is read-only here: suspending must also end sessions and close the
-    user's open sockets, which only the ``user_set_active`` service does.
+    user's open sockets, which only the moderation actions below do (through the
+    ``moderate_user`` service, which also records them in the audit log). Moderators
+    only view users: changing one, or their password, needs ``change_user``.
     """
 
     list_display = (
@@ -33,6 +37,24 @@ class CorkboardUserAdmin(UserAdmin):  # type: ignore[type-arg]
     list_filter = ("is_active", "is_staff", "is_superuser", "groups")
     search_fields = ("username", "email", "first_name", "last_name")
     readonly_fields = ("is_active", "last_login", "date_joined")
+    actions = (
+        reasoned_action(
+            name="suspend_users",
+            description="Suspend selected users",
+            apply=lambda moderator, user, reason: moderate_user(
+                actor=moderator, user_id=user.pk, active=False, reason=reason
+            ),
+            done_message="Suspended {count} user(s).",
+        ),
+        reasoned_action(
+            name="reactivate_users",
+            description="Reactivate selected users",
+            apply=lambda moderator, user, reason: moderate_user(
+                actor=moderator, user_id=user.pk, active=True, reason=reason
+            ),
+            done_message="Reactivated {count} user(s).",
+        ),
+    )
 
 
 class TokenStateFilter(admin.SimpleListFilter):

@@ -4,8 +4,9 @@ Every change to a workspace, board, column, card, comment or membership must go 
 ``collab.services`` so that it is checked, recorded as an event and broadcast live. A
 plain admin form would write rows past all of that, so these pages are read-only: staff
 with view permission (superusers) can list, filter, search and open every object, but
-not add, change or delete one here. Moderation actions, which call the services, extend
-these classes (one ``ModelAdmin`` per model).
+not add, change or delete one here. Moderation happens through admin actions that call
+``collab.services.moderation`` (see ``collab.admin_actions``): each asks for a reason,
+takes effect live, and is recorded in the audit log, which no one can edit or delete.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.text import Truncator
 
+from collab.admin_actions import ModerationPermissions, ReadOnlyAdmin, reasoned_action
+from collab.admin_moderation import ModerationActionAdmin, ReportAdmin
 from collab.models import (
     Board,
     Card,
@@ -29,19 +32,11 @@ from collab.models import (
     Report,
     Workspace,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """A model admin that shows rows but never writes them (writes belong to services)."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+from collab.services.moderation import (
+    moderate_board_lock,
+    moderate_card_archive,
+    moderate_comment,
+)
 
 
 class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -105,7 +100,7 @@ class MembershipAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Board)
-class BoardAdmin(ReadOnlyAdmin):
+class BoardAdmin(ModerationPermissions, ReadOnlyAdmin):
     list_display = (
         "title",
         "id",
@@ -120,6 +115,24 @@ class BoardAdmin(ReadOnlyAdmin):
     list_select_related = ("workspace", "created_by")
     search_fields = ("title", "description", "workspace__name")
     raw_id_fields = ("workspace", "created_by")
+    actions = (
+        reasoned_action(
+            name="lock_boards",
+            description="Lock selected boards",
+            apply=lambda moderator, board, reason: moderate_board_lock(
+                actor=moderator, board_id=board.pk, locked=True, reason=reason
+            ),
+            done_message="Locked {count} board(s).",
+        ),
+        reasoned_action(
+            name="unlock_boards",
+            description="Unlock selected boards",
+            apply=lambda moderator, board, reason: moderate_board_lock(
+                actor=moderator, board_id=board.pk, locked=False, reason=reason
+            ),
+            done_message="Unlocked {count} board(s).",
+        ),
+    )
 
 
 @admin.register(Column)
@@ -139,7 +152,7 @@ class LabelAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Card)
-class CardAdmin(ReadOnlyAdmin):
+class CardAdmin(ModerationPermissions, ReadOnlyAdmin):
     list_display = (
         "title",
         "id",
@@ -155,15 +168,43 @@ class CardAdmin(ReadOnlyAdmin):
     list_select_related = ("board", "column", "created_by")
     search_fields = ("title", "description", "board__title")
     raw_id_fields = ("board", "column", "created_by", "assignees", "labels")
+    actions = (
+        reasoned_action(
+            name="archive_cards",
+            description="Archive selected cards",
+            apply=lambda moderator, card, reason: moderate_card_archive(
+                actor=moderator, card_id=card.pk, reason=reason
+            ),
+            done_message="Archived {count} card(s).",
+        ),
+    )
 
 
 @admin.register(Comment)
-class CommentAdmin(ReadOnlyAdmin):
+class CommentAdmin(ModerationPermissions, ReadOnlyAdmin):
     list_display = ("excerpt", "id", "card", "author", "hidden", "created_at", "edited_at")
     list_filter = ("hidden",)
     list_select_related = ("card", "author")
     search_fields = ("body", "author__username", "card__title")
     raw_id_fields = ("card", "author")
+    actions = (
+        reasoned_action(
+            name="hide_comments",
+            description="Hide selected comments",
+            apply=lambda moderator, comment, reason: moderate_comment(
+                actor=moderator, comment_id=comment.pk, hidden=True, reason=reason
+            ),
+            done_message="Hid {count} comment(s).",
+        ),
+        reasoned_action(
+            name="unhide_comments",
+            description="Unhide selected comments",
+            apply=lambda moderator, comment, reason: moderate_comment(
+                actor=moderator, comment_id=comment.pk, hidden=False, reason=reason
+            ),
+            done_message="Unhid {count} comment(s).",
+        ),
+    )
 
     @admin.display(description="comment")
     def excerpt(self, obj: Comment) -> str:
@@ -182,30 +223,5 @@ class EventAdmin(ReadOnlyAdmin):
     ordering = ("-id",)
 
 
-@admin.register(Report)
-class ReportAdmin(ReadOnlyAdmin):
-    list_display = (
-        "id",
-        "target_type",
-        "target_id",
-        "board",
-        "reporter",
-        "status",
-        "created_at",
-        "resolved_by",
-    )
-    list_filter = ("status", "target_type")
-    list_select_related = ("board", "reporter", "resolved_by")
-    search_fields = ("reason", "reporter__username", "board__title")
-    raw_id_fields = ("board", "reporter", "resolved_by")
-
-
-@admin.register(ModerationAction)
-class ModerationActionAdmin(ReadOnlyAdmin):
-    """The moderation audit log: shown to staff, editable and deletable by no one."""
-
-    list_display = ("created_at", "action", "target_type", "target_id", "target_repr", "moderator")
-    list_filter = ("action", "target_type")
-    list_select_related = ("moderator", "report")
-    search_fields = ("target_repr", "reason", "moderator__username")
-    raw_id_fields = ("moderator", "report")
+admin.site.register(Report, ReportAdmin)
+admin.site.register(ModerationAction, ModerationActionAdmin)

@@ -75,10 +75,15 @@ def board_delete(*, actor: AnyUser, board_id: int) -> None:
         board.delete()
 
 
-def board_set_locked(*, actor: AnyUser, board_id: int, locked: bool) -> Board:
-    """Lock (read-only for all but admins) or unlock a board."""
+def board_set_locked(
+    *, actor: AnyUser, board_id: int, locked: bool, moderation: bool = False
+) -> Board:
+    """Lock (read-only for all but admins) or unlock a board.
+
+    ``moderation=True`` lets a moderator do it on a board they are not a member of.
+    """
     with transaction.atomic():
-        board = board_for_write(actor, board_id, Action.MANAGE_BOARD)
+        board = board_for_write(actor, board_id, Action.MANAGE_BOARD, moderation=moderation)
         if board.locked == locked:
             return board
         board.locked = locked

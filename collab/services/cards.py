@@ -27,11 +27,11 @@ from collab.validation import clean_text, invalid
 User = get_user_model()
 
 
-def _card_for_write(actor: AnyUser, card_id: int) -> Card:
+def _card_for_write(actor: AnyUser, card_id: int, *, moderation: bool = False) -> Card:
     board_id = Card.objects.filter(pk=card_id).values_list("board_id", flat=True).first()
     if board_id is None:
         raise NotFound("Card not found.")
-    board = board_for_write(actor, board_id, Action.WRITE_CARDS)
+    board = board_for_write(actor, board_id, Action.WRITE_CARDS, moderation=moderation)
     # Read again under the lock: a concurrent delete may have committed meanwhile.
     card = Card.objects.filter(pk=card_id, board_id=board_id).first()
     if card is None:
@@ -174,11 +174,19 @@ def card_move(
 
 
 def card_archive(
-    *, actor: AnyUser, card_id: int, archived: bool = True, expected_version: int | None = None
+    *,
+    actor: AnyUser,
+    card_id: int,
+    archived: bool = True,
+    expected_version: int | None = None,
+    moderation: bool = False,
 ) -> Card:
-    """Archive a card (hidden from the board, kept in history), or restore it."""
+    """Archive a card (hidden from the board, kept in history), or restore it.
+
+    ``moderation=True`` lets a moderator do it on a board they are not a member of.
+    """
     with transaction.atomic():
-        card = _card_for_write(actor, card_id)
+        card = _card_for_write(actor, card_id, moderation=moderation)
         check_version(card, expected_version)
         if card.archived == archived:
             return card
