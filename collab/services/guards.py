@@ -6,11 +6,14 @@ from django.db.models import Model, QuerySet
 
 from accounts.models import User
 from collab.events import lock_board
-from collab.exceptions import NotAuthenticated, PreconditionFailed
+from collab.exceptions import Conflict, NotAuthenticated, PreconditionFailed
 from collab.models import Board
 from collab.permissions import Action, AnyUser, is_moderator, require_board_write
 from collab.positions import key_between
 from collab.validation import invalid
+
+
+MAX_KEY_LENGTH = 255
 
 
 def board_for_write(
@@ -56,6 +59,18 @@ def position_among(
     ``siblings`` are the items of the target list, without the one being placed. Call
     under the board lock, so that no concurrent write takes the same key.
     """
+    key = _key_among(siblings, after=after, before=before)
+    # Keys grow by about a character every five inserts at the very same spot; past the
+    # column's width, refuse with a clear error rather than a database one.
+    if len(key) > MAX_KEY_LENGTH:
+        raise Conflict(
+            "This spot has been reordered too many times; place the item elsewhere.",
+            detail={"position": ["Order key too long."]},
+        )
+    return key
+
+
+def _key_among(siblings: QuerySet[Model], *, after: int | None, before: int | None) -> str:
     keys = siblings.order_by("position").values_list("position", flat=True)
     if after is not None:
         anchor = siblings.filter(pk=after).values_list("position", flat=True).first()

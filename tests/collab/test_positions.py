@@ -260,3 +260,16 @@ def test_concurrent_moves_never_collide(team: Team, monkeypatch: pytest.MonkeyPa
         )
         assert positions == sorted(set(positions))
     assert Card.objects.filter(pk__in=ids).count() == len(ids)
+
+
+def test_a_spot_reordered_too_often_gets_a_clear_conflict(team, monkeypatch):
+    """Past the column width, inserting at the same spot is refused, not a DB error."""
+    from collab.exceptions import Conflict
+    from collab.services import guards
+
+    first = make_card(team.member, team.todo, "first")
+    make_card(team.member, team.todo, "second")
+    monkeypatch.setattr(guards, "MAX_KEY_LENGTH", 3)
+    with pytest.raises(Conflict):
+        for i in range(30):
+            make_card(team.member, team.todo, f"squeezed {i}", after=first.pk)
