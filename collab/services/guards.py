@@ -12,7 +12,6 @@ from collab.permissions import Action, AnyUser, is_moderator, require_board_writ
 from collab.positions import key_between
 from collab.validation import invalid
 
-
 MAX_KEY_LENGTH = 255
 
 
