@@ -8,17 +8,11 @@ in between (collab.exceptions.PreconditionFailed).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 
-from django.db import transaction
-from django.db.models import Model
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from collab.events import lock_board
 from collab.exceptions import BadRequest
-from collab.services.guards import check_version
 
 _VERSION = re.compile(r'^\s*(?:W/)?(?:"(\d{1,18})"|(\d{1,18}))\s*$')
 
@@ -45,25 +39,3 @@ def with_etag(response: Response, version: int) -> Response:
     """Set the response's ``ETag`` to the object's version and return it."""
     response["ETag"] = f'"{version}"'
     return response
-
-
-@contextmanager
-def delete_precondition(
-    request: Request, *, board_id: int, model: type[Model], pk: int
-) -> Iterator[None]:
-    """Run a delete only if the object is still at the ``If-Match`` version.
-
-    The delete services take no expected version, so the check runs here, under the
-    same board lock they take (board first, as every service does, so no deadlock)
-    and in one transaction with the delete, which leaves no window for a change.
-    """
-    expected = expected_version(request)
-    if expected is None:
-        yield
-        return
-    with transaction.atomic():
-        lock_board(board_id)
-        current = model._default_manager.filter(pk=pk).first()
-        if current is not None:
-            check_version(current, expected)
-        yield

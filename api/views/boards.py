@@ -7,7 +7,7 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api.concurrency import delete_precondition, expected_version, with_etag
+from api.concurrency import expected_version, with_etag
 from api.schema import ETAG, IF_MATCH, errors
 from api.serializers import (
     BoardCreateInput,
@@ -93,8 +93,9 @@ class BoardViewSet(ApiViewSet):
     )
     def destroy(self, request: Request, pk: int) -> Response:
         board = board_get_for_user(user=request.user, board_id=pk)
-        with delete_precondition(request, board_id=board.pk, model=Board, pk=board.pk):
-            board_delete(actor=request.user, board_id=board.pk)
+        board_delete(
+            actor=request.user, board_id=board.pk, expected_version=expected_version(request)
+        )
         return no_content()
 
     @extend_schema(

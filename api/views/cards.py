@@ -8,7 +8,7 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api.concurrency import delete_precondition, expected_version, with_etag
+from api.concurrency import expected_version, with_etag
 from api.schema import ETAG, IF_MATCH, errors
 from api.serializers import CardCreateInput, CardFilter, CardMoveInput, CardUpdateInput
 from api.views.base import ApiViewSet, no_content, represented
@@ -92,8 +92,7 @@ class CardViewSet(ApiViewSet):
     )
     def destroy(self, request: Request, pk: int) -> Response:
         card = card_get_for_user(user=request.user, card_id=pk)
-        with delete_precondition(request, board_id=card.board_id, model=Card, pk=card.pk):
-            card_delete(actor=request.user, card_id=card.pk)
+        card_delete(actor=request.user, card_id=card.pk, expected_version=expected_version(request))
         return no_content()
 
     @extend_schema(

@@ -7,7 +7,7 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api.concurrency import delete_precondition, expected_version, with_etag
+from api.concurrency import expected_version, with_etag
 from api.schema import ETAG, IF_MATCH, errors
 from api.serializers import BoardChildFilter, ColumnCreateInput, ColumnMoveInput, ColumnUpdateInput
 from api.views.base import ApiViewSet, no_content, represented
@@ -82,8 +82,9 @@ class ColumnViewSet(ApiViewSet):
     )
     def destroy(self, request: Request, pk: int) -> Response:
         column = column_get_for_user(user=request.user, column_id=pk)
-        with delete_precondition(request, board_id=column.board_id, model=Column, pk=column.pk):
-            column_delete(actor=request.user, column_id=column.pk)
+        column_delete(
+            actor=request.user, column_id=column.pk, expected_version=expected_version(request)
+        )
         return no_content()
 
     @extend_schema(

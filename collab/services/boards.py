@@ -15,9 +15,7 @@ from collab.validation import clean_text
 _UNSET = object()
 
 
-def board_create(
-    *, actor: AnyUser, workspace_id: int, title: str, description: str = ""
-) -> Board:
+def board_create(*, actor: AnyUser, workspace_id: int, title: str, description: str = "") -> Board:
     """Create a board in a workspace (admins and owners)."""
     title = clean_text(title, field="title", max_length=200)
     description = clean_text(
@@ -67,10 +65,11 @@ def board_update(
     return board
 
 
-def board_delete(*, actor: AnyUser, board_id: int) -> None:
+def board_delete(*, actor: AnyUser, board_id: int, expected_version: int | None = None) -> None:
     """Delete a board with its columns, cards and history; subscribers are told."""
     with transaction.atomic():
         board = board_for_write(actor, board_id, Action.MANAGE_BOARD)
+        check_version(board, expected_version)
         record_event(board=board, event="board.deleted", data={"id": board.pk}, actor=actor)
         board.delete()
 

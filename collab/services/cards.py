@@ -203,9 +203,10 @@ def card_archive(
     return card
 
 
-def card_delete(*, actor: AnyUser, card_id: int) -> None:
+def card_delete(*, actor: AnyUser, card_id: int, expected_version: int | None = None) -> None:
     """Delete a card and its comments for good."""
     with transaction.atomic():
         card = _card_for_write(actor, card_id)
+        check_version(card, expected_version)
         record_event(board=card.board, event="card.deleted", data={"id": card.pk}, actor=actor)
         card.delete()

@@ -94,10 +94,11 @@ def column_move(
     return column
 
 
-def column_delete(*, actor: AnyUser, column_id: int) -> None:
+def column_delete(*, actor: AnyUser, column_id: int, expected_version: int | None = None) -> None:
     """Delete a column and its cards."""
     with transaction.atomic():
         column = _column_for_write(actor, column_id)
+        check_version(column, expected_version)
         record_event(
             board=column.board,
             event="column.deleted",
