@@ -260,7 +260,9 @@ WS_MAX_MESSAGE_BYTES = env.int("WS_MAX_MESSAGE_BYTES", default=65_536)
 WS_MAX_SUBSCRIPTIONS = env.int("WS_MAX_SUBSCRIPTIONS", default=50)
 WS_RATE_PER_SECOND = env.float("WS_RATE_PER_SECOND", default=20.0)
 WS_RATE_BURST = env.int("WS_RATE_BURST", default=40)
-PRESENCE_TTL_SECONDS = env.int("PRESENCE_TTL_SECONDS", default=30)
+# Each socket refreshes its entry every 7 s, so a killed process leaves no ghost
+# for longer than TTL + 7 s (27 s by default).
+PRESENCE_TTL_SECONDS = env.int("PRESENCE_TTL_SECONDS", default=20)
 
 LOGGING = {
     "version": 1,

@@ -21,7 +21,7 @@ from django.contrib.auth.models import Permission
 
 from collab.services.users import user_set_active
 from tests.factories import make_token
-from tests.servers import daphne
+from tests.servers import DaphneServer, daphne
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.multiprocess]
 
@@ -165,3 +165,30 @@ async def test_a_burst_of_100_connects_all_succeed_and_all_receive(team, servers
     events = await asyncio.gather(*(_next(s, "event", timeout=15) for s in sockets))
     assert {e["data"]["title"] for e in events} == {"Fan-out"}
     await asyncio.gather(*(s.close() for s in sockets))
+
+
+async def test_a_killed_process_leaves_no_presence_ghost_within_30_seconds(team):
+    """Presence entries of a SIGKILLed server expire; the survivors sweep them out."""
+    doomed = DaphneServer()
+    doomed.start()
+    try:
+        with daphne() as survivor:
+            alice = await _socket(doomed.url, team.member, team.board.pk)
+            await alice.send(json.dumps({"type": "presence", "board": team.board.pk}))
+            bob = await _socket(survivor, team.viewer, team.board.pk)
+            started = time.monotonic()
+            while not any(
+                m["user"]["username"] == "member" for m in (await _next(bob, "presence"))["members"]
+            ):
+                assert time.monotonic() - started < 5
+            assert doomed.process is not None
+            doomed.process.kill()  # no disconnect handler runs: the entry is left behind
+            killed = time.monotonic()
+            while True:
+                members = (await _next(bob, "presence", timeout=30))["members"]
+                if all(m["user"]["username"] != "member" for m in members):
+                    break
+            assert time.monotonic() - killed < 30
+            await bob.close()
+    finally:
+        doomed.stop()
