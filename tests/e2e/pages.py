@@ -159,3 +159,46 @@ class BoardPage:
         settle(self.page)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=ARTIFACTS / f"{self.shot_prefix}-{name}.png")
+
+
+class AdminSite:
+    """The Django admin in one browser tab, driven through its forms as a moderator would."""
+
+    def __init__(self, page: Page, *, shot_prefix: str) -> None:
+        self.page = page
+        self.shot_prefix = shot_prefix
+
+    def log_in(self, username: str, password: str) -> None:
+        """Log in through the admin's own form and wait for its index page."""
+        self.page.goto("/admin/login/?next=/admin/")
+        self.page.locator("#id_username").fill(username)
+        self.page.locator("#id_password").fill(password)
+        self.page.locator('#login-form [type="submit"]').click()
+        expect(self.page.locator("#user-tools")).to_contain_text(username)
+
+    def changelist(self, app_label: str, model_name: str) -> None:
+        """Open a model's change list."""
+        self.page.goto(f"/admin/{app_label}/{model_name}/")
+        expect(self.page.locator("#changelist")).to_be_visible()
+
+    def start_action(self, action: str, pks: list[int]) -> Locator:
+        """Tick the rows, run ``action`` with "Go" and return the reason field it asks for."""
+        for pk in pks:
+            self.page.locator(f'input[name="_selected_action"][value="{pk}"]').check()
+        self.page.locator('select[name="action"]').select_option(action)
+        self.page.locator('button[name="index"]').click()
+        expect(self.page.locator("body.moderation-confirmation")).to_be_visible()
+        return self.page.locator('textarea[name="reason"]')
+
+    def apply(self) -> None:
+        """Submit the confirmation page (the action takes effect on this request)."""
+        self.page.locator('.submit-row input[type="submit"]').click()
+
+    @property
+    def messages(self) -> Locator:
+        return self.page.locator("ul.messagelist li")
+
+    def screenshot(self, name: str) -> None:
+        """Save the whole page to ``test-artifacts/e2e/<test>-<name>.png``."""
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=ARTIFACTS / f"{self.shot_prefix}-{name}.png", full_page=True)
