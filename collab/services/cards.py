@@ -20,24 +20,12 @@ from collab.services.guards import (
     board_for_write,
     check_version,
     position_among,
+    row_for_write,
     stored_user,
 )
 from collab.validation import clean_text, invalid
 
 User = get_user_model()
-
-
-def _card_for_write(actor: AnyUser, card_id: int, *, moderation: bool = False) -> Card:
-    board_id = Card.objects.filter(pk=card_id).values_list("board_id", flat=True).first()
-    if board_id is None:
-        raise NotFound("Card not found.")
-    board = board_for_write(actor, board_id, Action.WRITE_CARDS, moderation=moderation)
-    # Read again under the lock: a concurrent delete may have committed meanwhile.
-    card = Card.objects.filter(pk=card_id, board_id=board_id).first()
-    if card is None:
-        raise NotFound("Card not found.")
-    card.board = board
-    return card
 
 
 def _column_of(board: Board, column_id: int) -> Column:
@@ -118,7 +106,7 @@ def card_update(
 ) -> Card:
     """Change a card's fields; only the ones given change."""
     with transaction.atomic():
-        card = _card_for_write(actor, card_id)
+        card = row_for_write(actor, Card, card_id, Action.WRITE_CARDS)
         check_version(card, expected_version)
         if not isinstance(title, Unset):
             card.title = clean_text(title, field="title", max_length=500)
@@ -155,7 +143,7 @@ def card_move(
 ) -> Card:
     """Move a card into ``column_id``, right after ``after`` (or before ``before``, or last)."""
     with transaction.atomic():
-        card = _card_for_write(actor, card_id)
+        card = row_for_write(actor, Card, card_id, Action.WRITE_CARDS)
         check_version(card, expected_version)
         column = _column_of(card.board, column_id)
         siblings = Card.objects.filter(column=column).exclude(pk=card.pk)
@@ -186,7 +174,7 @@ def card_archive(
     ``moderation=True`` lets a moderator do it on a board they are not a member of.
     """
     with transaction.atomic():
-        card = _card_for_write(actor, card_id, moderation=moderation)
+        card = row_for_write(actor, Card, card_id, Action.WRITE_CARDS, moderation=moderation)
         check_version(card, expected_version)
         if card.archived == archived:
             return card
@@ -206,7 +194,7 @@ def card_archive(
 def card_delete(*, actor: AnyUser, card_id: int, expected_version: int | None = None) -> None:
     """Delete a card and its comments for good."""
     with transaction.atomic():
-        card = _card_for_write(actor, card_id)
+        card = row_for_write(actor, Card, card_id, Action.WRITE_CARDS)
         check_version(card, expected_version)
         record_event(board=card.board, event="card.deleted", data={"id": card.pk}, actor=actor)
         card.delete()

@@ -5,25 +5,11 @@ from __future__ import annotations
 from django.db import transaction
 
 from collab.events import record_event
-from collab.exceptions import NotFound
 from collab.models import Column
 from collab.permissions import Action, AnyUser
 from collab.representations import ColumnSerializer
-from collab.services.guards import board_for_write, check_version, position_among
+from collab.services.guards import board_for_write, check_version, position_among, row_for_write
 from collab.validation import clean_text
-
-
-def _column_for_write(actor: AnyUser, column_id: int) -> Column:
-    board_id = Column.objects.filter(pk=column_id).values_list("board_id", flat=True).first()
-    if board_id is None:
-        raise NotFound("Column not found.")
-    board = board_for_write(actor, board_id, Action.MANAGE_BOARD)
-    # Read again under the lock: a concurrent delete may have committed meanwhile.
-    column = Column.objects.filter(pk=column_id, board_id=board_id).first()
-    if column is None:
-        raise NotFound("Column not found.")
-    column.board = board
-    return column
 
 
 def column_create(
@@ -55,7 +41,7 @@ def column_update(
     """Rename a column."""
     title = clean_text(title, field="title", max_length=200)
     with transaction.atomic():
-        column = _column_for_write(actor, column_id)
+        column = row_for_write(actor, Column, column_id, Action.MANAGE_BOARD)
         check_version(column, expected_version)
         column.title = title
         column.version += 1
@@ -79,7 +65,7 @@ def column_move(
 ) -> Column:
     """Move a column right after ``after`` (or right before ``before``, or last)."""
     with transaction.atomic():
-        column = _column_for_write(actor, column_id)
+        column = row_for_write(actor, Column, column_id, Action.MANAGE_BOARD)
         check_version(column, expected_version)
         siblings = Column.objects.filter(board_id=column.board_id).exclude(pk=column.pk)
         column.position = position_among(siblings, after=after, before=before)
@@ -97,7 +83,7 @@ def column_move(
 def column_delete(*, actor: AnyUser, column_id: int, expected_version: int | None = None) -> None:
     """Delete a column and its cards."""
     with transaction.atomic():
-        column = _column_for_write(actor, column_id)
+        column = row_for_write(actor, Column, column_id, Action.MANAGE_BOARD)
         check_version(column, expected_version)
         record_event(
             board=column.board,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from django.db.models import Model, QuerySet
 
 from accounts.models import User
 from collab.events import lock_board
-from collab.exceptions import Conflict, NotAuthenticated, PreconditionFailed
-from collab.models import Board
+from collab.exceptions import Conflict, NotAuthenticated, NotFound, PreconditionFailed
+from collab.models import Board, Card, Column, Label
 from collab.permissions import Action, AnyUser, is_moderator, require_board_write
 from collab.positions import key_between
 from collab.validation import invalid
@@ -39,6 +41,29 @@ def stored_user(actor: AnyUser) -> User:
     if not isinstance(actor, User):
         raise NotAuthenticated()
     return actor
+
+
+BoardRow = TypeVar("BoardRow", Card, Column, Label)
+
+
+def row_for_write(
+    actor: AnyUser, model: type[BoardRow], pk: int, action: Action, *, moderation: bool = False
+) -> BoardRow:
+    """Lock the board of a card, column or label and return the row, read under the lock.
+
+    Reading the row again after the lock catches a concurrent delete that committed
+    while this call waited. Call inside ``transaction.atomic()``.
+    """
+    not_found = NotFound(f"{model.__name__} not found.")
+    board_id = model._default_manager.filter(pk=pk).values_list("board_id", flat=True).first()
+    if board_id is None:
+        raise not_found
+    board = board_for_write(actor, board_id, action, moderation=moderation)
+    row = model._default_manager.filter(pk=pk, board_id=board_id).first()
+    if row is None:
+        raise not_found
+    row.board = board
+    return row
 
 
 def check_version(obj: Model, expected: int | None) -> None:

@@ -5,25 +5,12 @@ from __future__ import annotations
 from django.db import transaction
 
 from collab.events import record_event
-from collab.exceptions import Conflict, NotFound
+from collab.exceptions import Conflict
 from collab.models import Label
 from collab.permissions import Action, AnyUser
 from collab.representations import LabelSerializer
-from collab.services.guards import board_for_write
+from collab.services.guards import board_for_write, row_for_write
 from collab.validation import clean_color, clean_text
-
-
-def _label_for_write(actor: AnyUser, label_id: int) -> Label:
-    board_id = Label.objects.filter(pk=label_id).values_list("board_id", flat=True).first()
-    if board_id is None:
-        raise NotFound("Label not found.")
-    board = board_for_write(actor, board_id, Action.MANAGE_BOARD)
-    # Read again under the lock: a concurrent delete may have committed meanwhile.
-    label = Label.objects.filter(pk=label_id, board_id=board_id).first()
-    if label is None:
-        raise NotFound("Label not found.")
-    label.board = board
-    return label
 
 
 def _ensure_unique(board_id: int, name: str, exclude: int | None = None) -> None:
@@ -56,7 +43,7 @@ def label_update(
 ) -> Label:
     """Rename or recolour a label."""
     with transaction.atomic():
-        label = _label_for_write(actor, label_id)
+        label = row_for_write(actor, Label, label_id, Action.MANAGE_BOARD)
         if name is not None:
             label.name = clean_text(name, field="name", max_length=50)
             _ensure_unique(label.board_id, label.name, exclude=label.pk)
@@ -75,6 +62,6 @@ def label_update(
 def label_delete(*, actor: AnyUser, label_id: int) -> None:
     """Delete a label; cards lose it."""
     with transaction.atomic():
-        label = _label_for_write(actor, label_id)
+        label = row_for_write(actor, Label, label_id, Action.MANAGE_BOARD)
         record_event(board=label.board, event="label.deleted", data={"id": label.pk}, actor=actor)
         label.delete()

@@ -17,9 +17,7 @@ def report_create(*, actor: AnyUser, target_type: str, target_id: int, reason: s
     row: tuple[int, int] | None
     if target_type == ReportTarget.CARD:
         row = (
-            Card.objects.filter(pk=target_id)
-            .values_list("board_id", "board__workspace_id")
-            .first()
+            Card.objects.filter(pk=target_id).values_list("board_id", "board__workspace_id").first()
         )
     elif target_type == ReportTarget.COMMENT:
         row = (
