@@ -9,7 +9,7 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import ApiToken, TokenScope, User
@@ -29,6 +29,9 @@ def user_signup(*, username: str, email: str, password: str) -> User:
     """Create an account, unless sign-up is switched off."""
     if not settings.ALLOW_SIGNUP:
         raise Forbidden("Sign-up is disabled on this instance.")
+    if isinstance(username, str):
+        # NFKC first, as create_user stores it: a fullwidth "member" is "member", and taken.
+        username = User.normalize_username(username)
     username = clean_text(username, field="username", max_length=150)
     if not all(c.isalnum() or c in "@.+-_" for c in username):
         raise invalid("username", "Use letters, digits and @ . + - _ only.")
@@ -42,10 +45,15 @@ def user_signup(*, username: str, email: str, password: str) -> User:
         password_validation.validate_password(password, candidate)
     except DjangoValidationError as error:
         raise invalid("password", " ".join(error.messages)) from error
-    with transaction.atomic():
-        if User.objects.filter(username__iexact=username).exists():
-            raise Conflict("This username is taken.", detail={"username": ["Already taken."]})
-        return User.objects.create_user(username=username, email=email, password=password)
+    taken = Conflict("This username is taken.", detail={"username": ["Already taken."]})
+    try:
+        with transaction.atomic():
+            if User.objects.filter(username__iexact=username).exists():
+                raise taken
+            return User.objects.create_user(username=username, email=email, password=password)
+    except IntegrityError as error:
+        # A concurrent sign-up took the name between the check and the insert.
+        raise taken from error
 
 
 def token_create(

@@ -14,7 +14,7 @@ _DESCRIPTIONS = {
     400: "Malformed JSON or If-Match, wrong types, unknown fields, or a rule of the field.",
     401: "No valid session or token (revoked, expired, or the account is suspended).",
     403: "The role or the token scope does not allow this, or a CSRF check failed.",
-    404: "No such object, or not in a workspace you belong to.",
+    404: "No such object, or not in a workspace you belong to; or no such page of a list.",
     409: "Conflicts with the current state (duplicate, last owner).",
     412: "If-Match names a stale version; reload and retry.",
     413: "The request body is too large.",

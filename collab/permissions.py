@@ -12,7 +12,6 @@ from enum import Enum
 from django.contrib.auth.models import AnonymousUser
 
 from accounts.models import User
-
 from collab.exceptions import BoardLocked, Forbidden, NotFound
 from collab.models import Board, Membership, Role
 

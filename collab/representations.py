@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from accounts.models import ApiToken
+from collab.markdown import render_markdown
 from collab.models import Board, Card, Column, Comment, Event, Label, Membership, Report, Workspace
 
 User = get_user_model()
@@ -103,10 +104,17 @@ class SortedIdsField(serializers.ManyRelatedField):
 
 
 class CardSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
-    """A card; ``assignees`` and ``labels`` are sorted ids (prefetch them for lists)."""
+    """A card; ``assignees`` and ``labels`` are sorted ids (prefetch them for lists).
+
+    ``description_html`` is the Markdown description rendered and sanitised on the
+    server, so every client displays the same safe HTML.
+    """
 
     assignees = SortedIdsField()
     labels = SortedIdsField()
+    description_html = serializers.SerializerMethodField(
+        help_text="The description rendered from Markdown to sanitised HTML."
+    )
 
     class Meta:
         model = Card
@@ -116,6 +124,7 @@ class CardSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
             "column",
             "title",
             "description",
+            "description_html",
             "position",
             "assignees",
             "labels",
@@ -127,6 +136,9 @@ class CardSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
             "updated_at",
         ]
         read_only_fields = fields
+
+    def get_description_html(self, card: Card) -> str:
+        return render_markdown(card.description)
 
 
 class CommentSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]

@@ -24,7 +24,7 @@ class TokenViewSet(ApiViewSet):
 
     permission_classes = [IsAuthenticated, SessionOnly, TokenScopePermission]
 
-    @extend_schema(tags=_TAGS, responses={200: TokenSerializer(many=True), **errors(403)})
+    @extend_schema(tags=_TAGS, responses={200: TokenSerializer(many=True), **errors(403, 404)})
     def list(self, request: Request) -> Response:
         return self.page(token_list(user=request.user), TokenSerializer)
 

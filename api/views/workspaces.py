@@ -26,7 +26,7 @@ class WorkspaceViewSet(ApiViewSet):
     """The caller's workspaces; ``role`` is the caller's role in each."""
 
     @extend_schema(
-        tags=["workspaces"], responses={200: WorkspaceSerializer(many=True), **errors(403)}
+        tags=["workspaces"], responses={200: WorkspaceSerializer(many=True), **errors(403, 404)}
     )
     def list(self, request: Request) -> Response:
         return self.page(workspace_list(user=request.user), WorkspaceSerializer)

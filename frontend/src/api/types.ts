@@ -61,6 +61,8 @@ export interface Card {
   column: number;
   title: string;
   description: string;
+  /** The description rendered from Markdown and sanitised by the server. */
+  description_html: string;
   position: string;
   assignees: number[];
   labels: number[];

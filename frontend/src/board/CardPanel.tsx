@@ -136,7 +136,7 @@ function DescriptionEditor({ card }: { card: Card }) {
           </div>
         </div>
       ) : card.description ? (
-        <Markdown text={card.description} testId="card-description" />
+        <Markdown html={card.description_html} testId="card-description" />
       ) : (
         <p className="muted" data-testid="card-description-empty">
           {can.editCards ? "No description yet. Add details, checklists or links with Markdown." : "No description."}

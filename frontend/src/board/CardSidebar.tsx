@@ -184,21 +184,26 @@ function DueControl({ card }: { card: Card }) {
   return (
     <div className="side-group" data-testid="card-due-control">
       <h4>Due date</h4>
+      {!can.editCards ? (
+        <p className="muted small" data-testid="card-due-text">
+          {value || "None."}
+        </p>
+      ) : (
       <div className="row-gap">
         <input
           type="date"
           value={value}
-          disabled={!can.editCards}
           aria-label="Due date"
           onChange={(e) => void actions.updateCard(card, { due_at: fromDateInput(e.target.value) }, "Could not set the due date")}
           data-testid="card-due-input"
         />
-        {value && can.editCards && (
+        {value && (
           <button type="button" className="link-button" onClick={() => void actions.updateCard(card, { due_at: null }, "Could not clear the due date")}>
             Clear
           </button>
         )}
       </div>
+      )}
     </div>
   );
 }
@@ -239,7 +244,7 @@ export function CardSidebar({ card, onClose }: { card: Card; onClose: () => void
             </button>
           </>
         )}
-        {can.role !== null && can.role !== "viewer" &&
+        {can.role !== null &&
           (reporting ? (
             <form
               className="report-form vertical"

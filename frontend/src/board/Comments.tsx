@@ -114,7 +114,7 @@ function CommentItem({ comment }: { comment: Comment }) {
                 Delete
               </button>
             )}
-            {!mine && can.role !== null && can.role !== "viewer" && (
+            {!mine && can.role !== null && (
               <button type="button" className="link-button" onClick={() => setReporting(true)} data-testid="comment-report">
                 Report
               </button>

@@ -1,27 +1,29 @@
 // @vitest-environment jsdom
 import { describe, expect, it } from "vitest";
 
-import { renderMarkdown } from "./Markdown";
+import { sanitizeHtml } from "./Markdown";
 
-describe("renderMarkdown", () => {
-  it("renders Markdown", () => {
-    const html = renderMarkdown("## Plan\n\n- **bold** item\n- `code`");
+describe("sanitizeHtml", () => {
+  it("keeps the server's Markdown HTML", () => {
+    const html = sanitizeHtml("<h2>Plan</h2><ul><li><strong>bold</strong> item</li><li><code>code</code></li></ul>");
     expect(html).toContain("<h2>Plan</h2>");
     expect(html).toContain("<strong>bold</strong>");
     expect(html).toContain("<code>code</code>");
   });
 
-  it("shows raw HTML as text and drops script URLs", () => {
-    const html = renderMarkdown('<img src=x onerror="alert(1)"> <script>alert(2)</script> [x](javascript:alert(3))');
+  it("drops scripts, event handlers and script URLs that slipped through", () => {
+    const html = sanitizeHtml(
+      '<img src=x onerror="alert(1)"><script>alert(2)</script><svg onload="alert(3)"></svg><a href="javascript:alert(4)">x</a>',
+    );
     const box = document.createElement("div");
     box.innerHTML = html;
-    expect(box.querySelector("img, script")).toBeNull();
-    expect(box.textContent).toContain("<img src=x");
+    expect(box.querySelector("img, script, svg")).toBeNull();
+    expect(box.querySelector("[onerror], [onload]")).toBeNull();
     expect(box.querySelector("a")?.getAttribute("href") ?? "").not.toContain("javascript:");
   });
 
   it("opens links in a new tab without an opener", () => {
-    const html = renderMarkdown("[docs](https://example.com)");
+    const html = sanitizeHtml('<a href="https://example.com">docs</a>');
     expect(html).toContain('target="_blank"');
     expect(html).toContain('rel="noopener noreferrer nofollow"');
   });

@@ -1,12 +1,16 @@
-/** Markdown rendered to sanitised HTML (card descriptions are user input). */
+/** A card description's HTML, rendered from Markdown and sanitised by the server. */
 
 import DOMPurify from "dompurify";
-import { Marked } from "marked";
 import { useMemo } from "react";
 
 let hooked = false;
 
-function sanitize(html: string): string {
+/**
+ * Sanitise HTML once more in the browser: the server already rendered it with raw HTML
+ * off and cleaned it (collab/markdown.py); this second layer keeps a server bug from
+ * turning into script running in someone else's browser.
+ */
+export function sanitizeHtml(html: string): string {
   if (!hooked) {
     hooked = true;
     // Links open in a new tab without giving it a handle on this page.
@@ -17,30 +21,14 @@ function sanitize(html: string): string {
       }
     });
   }
-  return DOMPurify.sanitize(html, { USE_PROFILES: { html: true }, FORBID_TAGS: ["style", "form", "input", "button"] });
+  return DOMPurify.sanitize(html, {
+    USE_PROFILES: { html: true },
+    FORBID_TAGS: ["style", "form", "input", "button", "img", "svg", "math", "iframe"],
+    FORBID_ATTR: ["style"],
+  });
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-// Raw HTML in a description is shown as text, not parsed: Markdown is the format.
-const markdown = new Marked({
-  gfm: true,
-  breaks: true,
-  async: false,
-  renderer: {
-    html: ({ text }) => escapeHtml(text),
-  },
-});
-
-/** Return safe HTML for a markdown text (escaped raw HTML, then sanitised). */
-export function renderMarkdown(text: string): string {
-  const html = markdown.parse(text, { async: false }) as string;
-  return sanitize(html);
-}
-
-export function Markdown({ text, testId }: { text: string; testId?: string }) {
-  const html = useMemo(() => renderMarkdown(text), [text]);
-  return <div className="markdown" data-testid={testId} dangerouslySetInnerHTML={{ __html: html }} />;
+export function Markdown({ html, testId }: { html: string; testId?: string }) {
+  const safe = useMemo(() => sanitizeHtml(html), [html]);
+  return <div className="markdown" data-testid={testId} dangerouslySetInnerHTML={{ __html: safe }} />;
 }

@@ -104,6 +104,7 @@ export class BoardActions {
       column: columnId,
       title,
       description: "",
+      description_html: "",
       position: safeKey(last?.position ?? null, null),
       assignees: [],
       labels: [],

@@ -9,6 +9,7 @@ const card: Card = {
   column: 10,
   title: "Fix login",
   description: "",
+  description_html: "",
   position: "a0",
   assignees: [],
   labels: [],

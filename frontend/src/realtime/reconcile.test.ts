@@ -28,6 +28,7 @@ function card(id: number, columnId: number, position: string, extra: Partial<Car
     column: columnId,
     title: `Card ${id}`,
     description: "",
+    description_html: "",
     position,
     assignees: [],
     labels: [],

@@ -12,6 +12,7 @@ function card(id: number, column: number, title: string, version = 1): Card {
     column,
     title,
     description: "",
+    description_html: "",
     position: `a${id}`,
     assignees: [],
     labels: [],

@@ -1,0 +1,81 @@
+"""Fixtures of the security suite: a rival workspace to attack, browser-like clients."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from asgiref.sync import SyncToAsync
+from django.db import connections
+from rest_framework.test import APIClient
+
+from collab.models import Board, Card, Column, Comment, Label, Workspace
+from collab.services.labels import label_create
+from tests.api.conftest import session_for  # noqa: F401 (a fixture shared with the API tests)
+from tests.conftest import Team
+from tests.factories import (
+    add_member,
+    make_board,
+    make_card,
+    make_column,
+    make_comment,
+    make_token,
+    make_user,
+    make_workspace,
+)
+
+
+@dataclass
+class Rival:
+    """Another team's workspace, with one of everything, that ``team`` must never reach."""
+
+    owner: Any
+    member: Any
+    workspace: Workspace
+    board: Board
+    column: Column
+    other_column: Column
+    card: Card
+    comment: Comment
+    label: Label
+    token_id: int
+
+
+@pytest.fixture
+def rival(team: Team) -> Rival:
+    owner = make_user("rival")
+    member = make_user("rivalmember")
+    workspace = make_workspace(owner, "Rival Inc")
+    add_member(workspace, owner, member)
+    board = make_board(owner, workspace, "Secret plans")
+    column = make_column(owner, board, "Backlog")
+    other_column = make_column(owner, board, "Doing")
+    label = label_create(actor=owner, board_id=board.pk, name="secret", color="#aa0000")
+    card = make_card(owner, column, "Secret card", assignees=[member.pk], labels=[label.pk])
+    comment = make_comment(owner, card, "Secret comment")
+    token, _ = make_token(owner)
+    return Rival(
+        owner, member, workspace, board, column, other_column, card, comment, label, token.pk
+    )
+
+
+def bearer(user: Any, scopes: tuple[str, ...] = ("read", "write")) -> APIClient:
+    """Return a client signed in with a fresh personal token of ``user``."""
+    client = APIClient()
+    _, plaintext = make_token(user, scopes)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _close_sync_thread_connections() -> Iterator[None]:
+    """Close the database connection of asgiref's sync thread after each test.
+
+    Socket code queries in that one thread, whose connection lingers until its next
+    call there; left open after the last test, it keeps the test database from being
+    dropped.
+    """
+    yield
+    SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout=10)

@@ -1,0 +1,86 @@
+"""Production settings pass ``manage.py check --deploy`` and refuse the published key."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import string
+import subprocess
+import sys
+
+from tests.servers import ROOT
+
+PRODUCTION = {
+    "DEBUG": "0",
+    "HTTPS_ONLY": "1",
+    "BEHIND_TLS_PROXY": "1",
+    "ALLOWED_HOSTS": "corkboard.example.com",
+}
+
+
+def _run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {"DJANGO_SETTINGS_MODULE", "CORKBOARD_ALLOW_INSECURE_KEY", "SECRET_KEY", "DEBUG"}
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**base, "DJANGO_SETTINGS_MODULE": "project.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def _secret_key() -> str:
+    alphabet = string.ascii_letters + string.digits + "!@#%^&*(-_=+)"
+    return "".join(secrets.choice(alphabet) for _ in range(50))
+
+
+def test_check_deploy_with_production_settings_reports_no_issues():
+    result = _run("check", "--deploy", SECRET_KEY=_secret_key(), **PRODUCTION)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "System check identified no issues (0 silenced)." in output, output
+    assert "WARNING" not in output.upper().replace("SYSTEM CHECK IDENTIFIED NO ISSUES", "")
+
+
+def test_production_refuses_to_start_with_the_published_secret_key():
+    result = _run("check", **PRODUCTION)
+    assert result.returncode != 0
+    assert "SECRET_KEY is unset" in result.stderr
+
+
+def test_https_only_turns_on_every_https_protection():
+    code = (
+        "import django, json; django.setup(); from django.conf import settings as s; "
+        "print(json.dumps([s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, "
+        "s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_PROXY_SSL_HEADER, "
+        "s.X_FRAME_OPTIONS, s.SECURE_CONTENT_TYPE_NOSNIFF, s.SECURE_REFERRER_POLICY, s.DEBUG]))"
+    )
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DJANGO_SETTINGS_MODULE", "CORKBOARD_ALLOW_INSECURE_KEY"}
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={
+            **base,
+            "DJANGO_SETTINGS_MODULE": "project.settings",
+            "SECRET_KEY": _secret_key(),
+            **PRODUCTION,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        '[true, true, true, 31536000, true, ["HTTP_X_FORWARDED_PROTO", "https"], '
+        '"DENY", true, "same-origin", false]'
+    )
