@@ -42,9 +42,7 @@ def event_frame(event: Event) -> str:
     return json.dumps(message, cls=DjangoJSONEncoder, separators=(",", ":"))
 
 
-def record_event(
-    *, board: Board, event: str, data: Payload, actor: AnyUser | None
-) -> Event:
+def record_event(*, board: Board, event: str, data: Payload, actor: AnyUser | None) -> Event:
     """Assign the board's next seq to a new event and publish it once committed.
 
     Call inside the transaction that holds :func:`lock_board`'s lock. ``data`` may be a

@@ -47,8 +47,10 @@ def workspace_get_for_user(*, user: AnyUser, workspace_id: int) -> Workspace:
 
 def member_list(*, user: AnyUser, workspace_id: int) -> QuerySet[Membership]:
     workspace_get_for_user(user=user, workspace_id=workspace_id)
-    return Membership.objects.filter(workspace_id=workspace_id).select_related("user").order_by(
-        "user__username"
+    return (
+        Membership.objects.filter(workspace_id=workspace_id)
+        .select_related("user")
+        .order_by("user__username")
     )
 
 

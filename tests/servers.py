@@ -27,13 +27,14 @@ def free_port() -> int:
 def server_env(**extra: str) -> dict[str, str]:
     """Return the environment of a server process that shares this test run's stores."""
     db = connection.settings_dict
+    host = db["HOST"] or "127.0.0.1"
     credentials = quote(db["USER"] or "postgres") + (
         f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
     )
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "project.settings",
-        "DATABASE_URL": f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "DATABASE_URL": f"postgres://{credentials}@{host}:{db['PORT'] or 5432}/{db['NAME']}",
         "REDIS_URL": settings.REDIS_URL or "",
         "CACHE_URL": settings.CACHES["default"]["LOCATION"],
         "CACHE_PREFIX": settings.CACHES["default"]["KEY_PREFIX"],
