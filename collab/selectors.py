@@ -125,11 +125,12 @@ def event_list(*, board_id: int, after: int = 0, limit: int | None = None) -> Qu
 
 
 def board_snapshot(*, user: AnyUser, board_id: int) -> dict[str, Any]:
-    """Return everything a client needs to draw a board, at one ``seq``, in 6 queries.
+    """Return everything a client needs to draw a board, in a constant number of queries.
 
-    The reads run in one transaction (repeatable on PostgreSQL), and ``seq`` is read
-    first: events after it may already be included, and applying them again is
-    harmless since payloads carry versions.
+    ``seq`` is read first, with the board, and the rows after it: a row may already
+    show the effect of an event after ``seq``, and applying that event again is
+    harmless since payloads carry versions. So snapshot + events after ``seq`` always
+    converge on the board's state (tests/collab/test_convergence.py).
     """
     board = board_get_for_user(user=user, board_id=board_id)
     cards = (
