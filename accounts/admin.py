@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import ApiToken, User
-from collab.admin_actions import ModerationPermissions, reasoned_action
+from collab.admin_actions import ModerationPermissions, ReadOnlyAdmin, reasoned_action
 from collab.services.moderation import moderate_user
 
 
@@ -79,7 +79,7 @@ class TokenStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ApiTokenAdmin(ReadOnlyAdmin):
     """Personal access tokens, read-only: the digest is never shown.
 
     A token's plaintext exists only once, in the response that created it, so tokens
@@ -111,12 +111,3 @@ class ApiTokenAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     )
     readonly_fields = fields
     raw_id_fields = ("user",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

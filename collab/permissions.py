@@ -24,7 +24,7 @@ class Action(Enum):
     """What a caller wants to do, with the lowest role allowed to do it."""
 
     READ = Role.VIEWER
-    WRITE_CARDS = Role.MEMBER  # cards, comments, reports
+    WRITE_CARDS = Role.MEMBER  # cards, comments (reporting only needs READ)
     MANAGE_BOARD = Role.ADMIN  # boards, columns, labels, lock/unlock
     MANAGE_MEMBERS = Role.ADMIN
     MANAGE_WORKSPACE = Role.ADMIN  # rename
@@ -37,6 +37,7 @@ def is_moderator(user: AnyUser) -> bool:
 
 
 def role_rank(role: str) -> int:
+    """Return the rank of a role: higher ranks may do everything lower ones may."""
     return _RANK[Role(role)]
 
 

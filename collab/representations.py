@@ -142,7 +142,7 @@ class CardSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
 
 class CommentSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
-    """A comment; a hidden comment's body is withheld from everyone but the admin."""
+    """A comment; a hidden comment's body is withheld (only the Django admin shows it)."""
 
     author = UserBriefSerializer(read_only=True)
     body = serializers.SerializerMethodField()

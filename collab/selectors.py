@@ -93,14 +93,15 @@ def card_list(
         cards = cards.filter(column_id=column_id)
     if archived is not None:
         cards = cards.filter(archived=archived)
+    return _with_relations(cards).order_by("column_id", "position", "id")
+
+
+def _with_relations(cards: QuerySet[Card]) -> QuerySet[Card]:
+    """Prefetch the ids that ``CardSerializer`` shows, so a list runs constant queries."""
     return cards.prefetch_related(
-        Prefetch("assignees", queryset=_user_ids()),
+        Prefetch("assignees", queryset=get_user_model().objects.only("id")),
         Prefetch("labels", queryset=Label.objects.only("id")),
-    ).order_by("column_id", "position", "id")
-
-
-def _user_ids() -> QuerySet[Any]:
-    return get_user_model().objects.only("id")
+    )
 
 
 def comment_list(*, user: AnyUser, card_id: int | None = None) -> QuerySet[Comment]:
@@ -133,13 +134,8 @@ def board_snapshot(*, user: AnyUser, board_id: int) -> dict[str, Any]:
     converge on the board's state (tests/collab/test_convergence.py).
     """
     board = board_get_for_user(user=user, board_id=board_id)
-    cards = (
-        Card.objects.filter(board_id=board_id, archived=False)
-        .prefetch_related(
-            Prefetch("assignees", queryset=_user_ids()),
-            Prefetch("labels", queryset=Label.objects.only("id")),
-        )
-        .order_by("column_id", "position")
+    cards = _with_relations(Card.objects.filter(board_id=board_id, archived=False)).order_by(
+        "column_id", "position"
     )
     members = Membership.objects.filter(workspace_id=board.workspace_id).select_related("user")
     return {

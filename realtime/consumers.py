@@ -115,7 +115,9 @@ class BoardConsumer(AsyncWebsocketConsumer):
         await database_sync_to_async(check_access)(self.user, board_id)
         # Join the group before reading the replay, so that every later event either is
         # in the replay or arrives live (and is held until the replay has been sent).
-        subscription = Subscription()
+        previous = self.boards.get(board_id)
+        # Subscribing again keeps this tab's presence, so the heartbeat still refreshes it.
+        subscription = Subscription(presence=previous.presence if previous else None)
         self.boards[board_id] = subscription
         await self.channel_layer.group_add(board_group(board_id), self.channel_name)
         try:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 
 from collab.events import event_frame
 from collab.models import Event
+from collab.permissions import AnyUser
 from collab.selectors import board_get_for_user, event_list
 
 
@@ -27,12 +27,12 @@ def _frames(events: list[Event]) -> list[str]:
     return [event_frame(event) for event in events]
 
 
-def check_access(user: Any, board_id: int) -> None:
+def check_access(user: AnyUser, board_id: int) -> None:
     """Raise NotFound unless the user may read the board."""
     board_get_for_user(user=user, board_id=board_id)
 
 
-def replay_since(user: Any, board_id: int, since: int | None) -> Replay:
+def replay_since(user: AnyUser, board_id: int, since: int | None) -> Replay:
     """Return the events after ``since``, or ask for a resync when they are gone.
 
     ``since=None`` replays nothing: the client has just loaded a snapshot. A ``since``

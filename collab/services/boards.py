@@ -12,8 +12,6 @@ from collab.representations import BoardSerializer
 from collab.services.guards import board_for_write, check_version, stored_user
 from collab.validation import clean_text
 
-_UNSET = object()
-
 
 def board_create(*, actor: AnyUser, workspace_id: int, title: str, description: str = "") -> Board:
     """Create a board in a workspace (admins and owners)."""

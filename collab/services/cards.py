@@ -55,6 +55,20 @@ def _label_ids(board: Board, ids: Iterable[int]) -> list[int]:
     return sorted(wanted)
 
 
+def _save_and_record(
+    card: Card, *, event: str, actor: AnyUser, fields: list[str] | None = None
+) -> None:
+    """Bump the card's version, save it and record ``event`` with its new shape.
+
+    ``fields`` limits the save to those columns (plus ``version`` and ``updated_at``);
+    ``None`` saves them all. Call under the board lock.
+    """
+    card.version += 1
+    card.updated_at = timezone.now()
+    card.save(update_fields=None if fields is None else [*fields, "version", "updated_at"])
+    record_event(board=card.board, event=event, data=CardSerializer(card).data, actor=actor)
+
+
 def card_create(
     *,
     actor: AnyUser,
@@ -120,15 +134,7 @@ def card_update(
             card.assignees.set(_assignee_ids(card.board, assignees))
         if not isinstance(labels, Unset):
             card.labels.set(_label_ids(card.board, labels))
-        card.version += 1
-        card.updated_at = timezone.now()
-        card.save()
-        record_event(
-            board=card.board,
-            event="card.updated",
-            data=CardSerializer(card).data,
-            actor=actor,
-        )
+        _save_and_record(card, event="card.updated", actor=actor)
     return card
 
 
@@ -149,15 +155,7 @@ def card_move(
         siblings = Card.objects.filter(column=column).exclude(pk=card.pk)
         card.position = position_among(siblings, after=after, before=before)
         card.column = column
-        card.version += 1
-        card.updated_at = timezone.now()
-        card.save(update_fields=["column", "position", "version", "updated_at"])
-        record_event(
-            board=card.board,
-            event="card.moved",
-            data=CardSerializer(card).data,
-            actor=actor,
-        )
+        _save_and_record(card, event="card.moved", actor=actor, fields=["column", "position"])
     return card
 
 
@@ -179,15 +177,8 @@ def card_archive(
         if card.archived == archived:
             return card
         card.archived = archived
-        card.version += 1
-        card.updated_at = timezone.now()
-        card.save(update_fields=["archived", "version", "updated_at"])
-        record_event(
-            board=card.board,
-            event="card.archived" if archived else "card.updated",
-            data=CardSerializer(card).data,
-            actor=actor,
-        )
+        event = "card.archived" if archived else "card.updated"
+        _save_and_record(card, event=event, actor=actor, fields=["archived"])
     return card
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from collab.events import lock_board, record_event
+from collab.events import record_event
 from collab.exceptions import Forbidden, NotFound
 from collab.models import Card, Comment
 from collab.permissions import Action, AnyUser, allows, is_moderator, role_in
@@ -16,19 +16,23 @@ from collab.validation import clean_text
 MAX_BODY = 10_000
 
 
-def _comment_for_write(actor: AnyUser, comment_id: int, action: Action) -> tuple[Comment, bool]:
-    """Lock the comment's board; return the comment and whether the actor may moderate it."""
+def _comment_for_write(
+    actor: AnyUser, comment_id: int, action: Action, *, moderation: bool = False
+) -> tuple[Comment, bool]:
+    """Lock the comment's board; return the comment and whether the actor may moderate it.
+
+    With ``moderation=True`` (hiding) a moderator passes on every board; editing and
+    deleting stay with the board's own members.
+    """
     board_id = (
         Comment.objects.filter(pk=comment_id).values_list("card__board_id", flat=True).first()
     )
     if board_id is None:
         raise NotFound("Comment not found.")
-    if is_moderator(actor):
-        board = lock_board(board_id)
-        moderates = True
-    else:
-        board = board_for_write(actor, board_id, action)
-        moderates = allows(role_in(actor, board.workspace_id), Action.MANAGE_BOARD)
+    board = board_for_write(actor, board_id, action, moderation=moderation)
+    moderates = (moderation and is_moderator(actor)) or allows(
+        role_in(actor, board.workspace_id), Action.MANAGE_BOARD
+    )
     # Read again under the lock: a concurrent delete may have committed meanwhile.
     comment = (
         Comment.objects.select_related("author", "card")
@@ -103,7 +107,9 @@ def comment_set_hidden(*, actor: AnyUser, comment_id: int, hidden: bool) -> Comm
     """Hide a comment from everyone (moderators and board admins), or show it again."""
     with transaction.atomic():
         # Hiding is board management: a member is refused for the role, lock or no lock.
-        comment, moderates = _comment_for_write(actor, comment_id, Action.MANAGE_BOARD)
+        comment, moderates = _comment_for_write(
+            actor, comment_id, Action.MANAGE_BOARD, moderation=True
+        )
         if not moderates:
             raise Forbidden("Only moderators and board admins can hide comments.")
         if comment.hidden == hidden:

@@ -54,6 +54,16 @@ def _report_for_update(report_id: int) -> Report:
     return report
 
 
+def _report_about(report_id: int | None, *, target_type: str, target_id: int) -> Report | None:
+    """Return the report being answered, locked, after checking it is about this target."""
+    if report_id is None:
+        return None
+    report = _report_for_update(report_id)
+    if report.target_type != target_type or report.target_id != target_id:
+        raise invalid("report_id", f"This report is not about this {target_type}.")
+    return report
+
+
 def _author_of(report: Report) -> int | None:
     """Return the id of the user who wrote the report's target, if it still exists."""
     if report.target_type == ReportTarget.COMMENT:
@@ -63,11 +73,13 @@ def _author_of(report: Report) -> int | None:
     return cards.values_list("created_by_id", flat=True).first()
 
 
-def _resolve(report: Report | None, moderator: User) -> None:
-    """Mark an open report resolved; a closed one keeps its outcome."""
+def _resolve(
+    report: Report | None, moderator: User, status: ReportStatus = ReportStatus.RESOLVED
+) -> None:
+    """Close an open report with ``status``; a closed one keeps its outcome."""
     if report is None or report.status != ReportStatus.OPEN:
         return
-    report.status = ReportStatus.RESOLVED
+    report.status = status
     report.resolved_by = moderator
     report.resolved_at = timezone.now()
     report.save(update_fields=["status", "resolved_by", "resolved_at"])
@@ -105,11 +117,7 @@ def moderate_comment(
     moderator = _require_moderator(actor)
     reason = _clean_reason(reason)
     with transaction.atomic():
-        report = _report_for_update(report_id) if report_id is not None else None
-        if report is not None and (
-            report.target_type != ReportTarget.COMMENT or report.target_id != comment_id
-        ):
-            raise invalid("report_id", "This report is not about this comment.")
+        report = _report_about(report_id, target_type=ReportTarget.COMMENT, target_id=comment_id)
         comment = comment_set_hidden(actor=moderator, comment_id=comment_id, hidden=hidden)
         excerpt = Truncator(" ".join(comment.body.split())).chars(80)
         _record(
@@ -134,11 +142,7 @@ def moderate_card_archive(
     moderator = _require_moderator(actor)
     reason = _clean_reason(reason)
     with transaction.atomic():
-        report = _report_for_update(report_id) if report_id is not None else None
-        if report is not None and (
-            report.target_type != ReportTarget.CARD or report.target_id != card_id
-        ):
-            raise invalid("report_id", "This report is not about this card.")
+        report = _report_about(report_id, target_type=ReportTarget.CARD, target_id=card_id)
         card = card_archive(actor=moderator, card_id=card_id, archived=True, moderation=True)
         _record(
             moderator=moderator,
@@ -222,10 +226,7 @@ def report_dismiss(*, actor: AnyUser, report_id: int, reason: str) -> Report:
         report = _report_for_update(report_id)
         if report.status != ReportStatus.OPEN:
             raise Conflict(f"Report {report.pk} is already {report.status}.")
-        report.status = ReportStatus.DISMISSED
-        report.resolved_by = moderator
-        report.resolved_at = timezone.now()
-        report.save(update_fields=["status", "resolved_by", "resolved_at"])
+        _resolve(report, moderator, ReportStatus.DISMISSED)
         _record(
             moderator=moderator,
             action=ModerationKind.REPORT_DISMISS,

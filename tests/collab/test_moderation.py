@@ -450,3 +450,17 @@ def test_a_failed_effect_logs_nothing_and_leaves_the_report_open(
 
     assert ModerationAction.objects.count() == 0
     assert Report.objects.get(pk=report.pk).status == ReportStatus.OPEN
+
+
+def test_moderators_edit_and_delete_comments_only_where_they_are_members(team: Team) -> None:
+    """Moderation powers cover hiding, not editing or deleting other boards' comments."""
+    from collab.services.comments import comment_delete, comment_set_hidden, comment_update
+
+    moderator = make_moderator()
+    card = make_card(team.member, team.todo)
+    comment = make_comment(team.member, card, "Spam")
+    with pytest.raises(NotFound):
+        comment_update(actor=moderator, comment_id=comment.pk, body="Rewritten")
+    with pytest.raises(NotFound):
+        comment_delete(actor=moderator, comment_id=comment.pk)
+    assert comment_set_hidden(actor=moderator, comment_id=comment.pk, hidden=True).hidden
