@@ -9,11 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import environ
-from django.core.exceptions import ImproperlyConfigured
+
+from project.secret_key import INSECURE_DEFAULT_SECRET, check_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-INSECURE_DEFAULT_SECRET = "corkboard-insecure-development-key-change-me"  # noqa: S105
 
 env = environ.Env()
 if env.bool("READ_DOT_ENV", default=False):
@@ -21,16 +20,12 @@ if env.bool("READ_DOT_ENV", default=False):
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default=INSECURE_DEFAULT_SECRET)
-# Production (DEBUG off) refuses to start with the published default key, unless an
-# explicit development flag says this is a throwaway instance (the demo, the tests).
-if (
-    not DEBUG
-    and SECRET_KEY == INSECURE_DEFAULT_SECRET
-    and not env.bool("CORKBOARD_ALLOW_INSECURE_KEY", default=False)
-):
-    raise ImproperlyConfigured(
-        "SECRET_KEY is unset: set SECRET_KEY (or DEBUG=1 for local development)."
-    )
+ALLOW_INSECURE_KEY = env.bool("CORKBOARD_ALLOW_INSECURE_KEY", default=False)
+# Serving (project/asgi.py, project/wsgi.py) always refuses the published key with
+# DEBUG off. A configuration that sets DEBUG explicitly is refused here already, for
+# every management command; a bare checkout can still run makemigrations and the like.
+if "DEBUG" in env.ENVIRON:
+    check_secret_key(SECRET_KEY, debug=DEBUG, allow_insecure=ALLOW_INSECURE_KEY)
 
 ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])

@@ -8,6 +8,8 @@ import string
 import subprocess
 import sys
 
+import pytest
+
 from tests.servers import ROOT
 
 PRODUCTION = {
@@ -84,3 +86,46 @@ def test_https_only_turns_on_every_https_protection():
         '[true, true, true, 31536000, true, ["HTTP_X_FORWARDED_PROTO", "https"], '
         '"DENY", true, "same-origin", false]'
     )
+
+
+@pytest.mark.parametrize("entry_point", ["project.asgi", "project.wsgi"])
+def test_serving_refuses_the_published_secret_key_even_with_debug_unset(entry_point):
+    """A server started with no configuration at all must not sign with a public key."""
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {"DJANGO_SETTINGS_MODULE", "CORKBOARD_ALLOW_INSECURE_KEY", "SECRET_KEY", "DEBUG"}
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", f"import {entry_point}"],
+        cwd=ROOT,
+        env={**base, "DJANGO_SETTINGS_MODULE": "project.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY is unset" in result.stderr
+
+
+def test_a_bare_checkout_can_run_makemigrations_check():
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {"DJANGO_SETTINGS_MODULE", "CORKBOARD_ALLOW_INSECURE_KEY", "SECRET_KEY", "DEBUG"}
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
+        cwd=ROOT,
+        env={
+            **base,
+            "DJANGO_SETTINGS_MODULE": "project.settings",
+            "DATABASE_URL": "sqlite:///:memory:",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
