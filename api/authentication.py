@@ -8,7 +8,8 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from accounts.models import ApiToken
-from accounts.services import TOKEN_PREFIX, token_digest, token_touch
+from accounts.tokens import TOKEN_PREFIX, token_digest
+from collab.services.tokens import token_touch
 
 # Longer values cannot be one of our tokens; refusing them early spares a hash.
 _MAX_TOKEN_LENGTH = 200

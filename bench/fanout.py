@@ -29,7 +29,7 @@ import websockets
 
 ROOT = Path(__file__).resolve().parent.parent
 SETUP = """
-from accounts.services import token_create
+from collab.services.tokens import token_create
 from accounts.tickets import ticket_issue
 from collab.services.boards import board_create
 from collab.services.columns import column_create

@@ -18,6 +18,8 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.text import Truncator
 
+from accounts.models import ApiToken, User
+from collab.admin_accounts import ApiTokenAdmin, CorkboardUserAdmin
 from collab.admin_actions import ModerationPermissions, ReadOnlyAdmin, reasoned_action
 from collab.admin_moderation import ModerationActionAdmin, ReportAdmin
 from collab.models import (
@@ -223,5 +225,7 @@ class EventAdmin(ReadOnlyAdmin):
     ordering = ("-id",)
 
 
+admin.site.register(User, CorkboardUserAdmin)
+admin.site.register(ApiToken, ApiTokenAdmin)
 admin.site.register(Report, ReportAdmin)
 admin.site.register(ModerationAction, ModerationActionAdmin)

@@ -70,3 +70,12 @@ class RateLimited(CorkboardError):
     code = "rate_limited"
     status = 429
     default_message = "Too many requests; slow down."
+
+
+class ServiceUnavailable(CorkboardError):
+    """A dependency (PostgreSQL, Redis) is down; the client should retry later."""
+
+    code = "unavailable"
+    status = 503
+    default_message = "A service Corkboard depends on is unavailable; try again shortly."
+    retry_after = 5

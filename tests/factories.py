@@ -8,12 +8,12 @@ from typing import Any
 from django.contrib.auth import get_user_model
 
 from accounts.models import ApiToken
-from accounts.services import token_create
 from collab.models import Board, Card, Column, Comment, Membership, Role, Workspace
 from collab.services.boards import board_create
 from collab.services.cards import card_create
 from collab.services.columns import column_create
 from collab.services.comments import comment_create
+from collab.services.tokens import token_create
 from collab.services.workspaces import member_add, workspace_create
 
 User = get_user_model()

@@ -12,7 +12,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import TokenScope
-from accounts.services import user_signup
 from accounts.tickets import ticket_issue
 from api.authentication import SessionAuthentication
 from api.errors import InvalidCredentials
@@ -22,6 +21,7 @@ from api.serializers import CsrfTokenOutput, LoginInput, SignupInput, WsTicketOu
 from api.throttling import AnonThrottle, LoginThrottle, SignupThrottle
 from api.views.base import ApiView, no_content, represented
 from collab.representations import MeSerializer
+from collab.services.users import user_signup
 
 _TAGS = ["auth"]
 

@@ -8,13 +8,13 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.services import token_create, token_revoke
 from api.permissions import SessionOnly, TokenScopePermission
 from api.schema import errors
 from api.serializers import TokenCreatedOutput, TokenCreateInput
 from api.views.base import ApiViewSet, no_content
 from collab.representations import TokenSerializer, represent
 from collab.selectors import token_list
+from collab.services.tokens import token_create, token_revoke
 
 _TAGS = ["tokens"]
 

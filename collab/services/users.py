@@ -1,17 +1,52 @@
-"""Suspending and reactivating users: cut off everywhere at once."""
+"""Writes to users: sign-up, and suspending or reactivating (cut off everywhere at once)."""
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
+from django.conf import settings
+from django.contrib.auth import get_user_model, password_validation
 from django.contrib.sessions.models import Session
-from django.db import transaction
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from collab.exceptions import Forbidden, NotFound
+from accounts.models import User as StoredUser
+from collab.exceptions import Conflict, Forbidden, NotFound
 from collab.permissions import AnyUser, is_moderator
+from collab.validation import clean_text, invalid
 from realtime.publish import disconnect_user
 
 User = get_user_model()
+
+
+def user_signup(*, username: str, email: str, password: str) -> StoredUser:
+    """Create an account, unless sign-up is switched off."""
+    if not settings.ALLOW_SIGNUP:
+        raise Forbidden("Sign-up is disabled on this instance.")
+    if isinstance(username, str):
+        # NFKC first, as create_user stores it: a fullwidth "member" is "member", and taken.
+        username = User.normalize_username(username)
+    username = clean_text(username, field="username", max_length=150)
+    if not all(c.isalnum() or c in "@.+-_" for c in username):
+        raise invalid("username", "Use letters, digits and @ . + - _ only.")
+    email = clean_text(email, field="email", max_length=254, required=False)
+    if email and ("@" not in email or " " in email):
+        raise invalid("email", "Enter a valid email address.")
+    if not isinstance(password, str) or not password:
+        raise invalid("password", "May not be blank.")
+    candidate = User(username=username, email=email)
+    try:
+        password_validation.validate_password(password, candidate)
+    except DjangoValidationError as error:
+        raise invalid("password", " ".join(error.messages)) from error
+    taken = Conflict("This username is taken.", detail={"username": ["Already taken."]})
+    try:
+        with transaction.atomic():
+            if User.objects.filter(username__iexact=username).exists():
+                raise taken
+            return User.objects.create_user(username=username, email=email, password=password)
+    except IntegrityError as error:
+        # A concurrent sign-up took the name between the check and the insert.
+        raise taken from error
 
 
 def _end_sessions(user_id: int) -> None:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken
-from accounts.services import token_digest
+from accounts.tokens import token_digest
 from tests.api.conftest import API, assert_error, csrf
 from tests.conftest import client_for
 from tests.factories import make_token

@@ -1,4 +1,4 @@
-"""The Django admin for accounts: users and their personal access tokens."""
+"""The Django admin for accounts: users (with suspension) and their personal access tokens."""
 
 from __future__ import annotations
 
@@ -10,12 +10,10 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from accounts.models import ApiToken, User
 from collab.admin_actions import ModerationPermissions, ReadOnlyAdmin, reasoned_action
 from collab.services.moderation import moderate_user
 
 
-@admin.register(User)
 class CorkboardUserAdmin(ModerationPermissions, UserAdmin):  # type: ignore[type-arg]
     """Django's user admin, with suspension kept out of the form.
 
@@ -78,7 +76,6 @@ class TokenStateFilter(admin.SimpleListFilter):
         return queryset
 
 
-@admin.register(ApiToken)
 class ApiTokenAdmin(ReadOnlyAdmin):
     """Personal access tokens, read-only: the digest is never shown.
 

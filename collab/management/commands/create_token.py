@@ -9,8 +9,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from accounts.services import token_create
 from collab.exceptions import CorkboardError
+from collab.services.tokens import token_create
 
 
 class Command(BaseCommand):

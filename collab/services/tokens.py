@@ -1,0 +1,56 @@
+"""Writes to personal access tokens: create (plaintext returned once), revoke, touch."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from django.utils import timezone
+
+from accounts.models import ApiToken, TokenScope
+from accounts.tokens import TOKEN_PREFIX, token_digest
+from collab.exceptions import Forbidden, NotFound
+from collab.permissions import AnyUser
+from collab.validation import clean_text, invalid
+
+
+def token_create(
+    *, actor: AnyUser, name: str, scopes: list[str], expires_at: datetime | None = None
+) -> tuple[ApiToken, str]:
+    """Create a token and return it with its plaintext, which is never stored."""
+    if not actor.is_authenticated:
+        raise Forbidden()
+    name = clean_text(name, field="name", max_length=100)
+    if not scopes or not set(scopes) <= set(TokenScope.values):
+        raise invalid("scopes", f"Choose from: {', '.join(TokenScope.values)}.")
+    if expires_at is not None and expires_at <= timezone.now():
+        raise invalid("expires_at", "Must be in the future.")
+    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=actor,
+        name=name,
+        prefix=plaintext[: len(TOKEN_PREFIX) + 6],
+        digest=token_digest(plaintext),
+        scopes=sorted(set(scopes)),
+        expires_at=expires_at,
+    )
+    return token, plaintext
+
+
+def token_revoke(*, actor: AnyUser, token_id: int) -> None:
+    """Revoke one of the actor's tokens; it stops working at once."""
+    if not actor.is_authenticated:
+        raise NotFound("Token not found.")
+    updated = ApiToken.objects.filter(
+        pk=token_id, user_id=actor.pk, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
+    if not updated and not ApiToken.objects.filter(pk=token_id, user_id=actor.pk).exists():
+        raise NotFound("Token not found.")
+
+
+def token_touch(token: ApiToken) -> None:
+    """Record that a token was used, at most once a minute (no write per request)."""
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
