@@ -253,6 +253,10 @@ class CommentUpdateInput(InputSerializer):
     body = StrictCharField()
 
 
+class ModerationInput(InputSerializer):
+    reason = StrictCharField(help_text="Why; kept in the moderation log.")
+
+
 class CommentFilter(serializers.Serializer):  # type: ignore[type-arg]
     card = QueryIdField(help_text="Only the comments of this card.")
 

@@ -1,7 +1,11 @@
 """Reads: querysets filtered to what a user may see, with their related rows loaded.
 
 REST views and socket consumers read through these, so both see the same rows, and
-each list runs a constant number of queries whatever its size.
+each list runs a constant number of queries whatever its size. Every one filters by
+:func:`~collab.permissions.readable_boards` (or the workspaces behind it): moderators
+read no board they are not a member of; they see reported content in the admin's
+report queue. A list filtered by a parent the user cannot read (``board=``,
+``column=``, ``card=``, ``workspace=``) raises that parent's NotFound, here.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from accounts.models import ApiToken
 from collab.exceptions import NotFound
 from collab.models import Board, Card, Column, Comment, Event, Label, Membership, Workspace
-from collab.permissions import AnyUser, is_moderator
+from collab.permissions import AnyUser, readable_boards, readable_workspaces
 from collab.representations import (
     BoardSerializer,
     CardSerializer,
@@ -24,17 +28,11 @@ from collab.representations import (
 )
 
 
-def _member_of(user: AnyUser) -> dict[str, Any]:
-    if user.is_authenticated and user.is_active:
-        return {"memberships__user_id": user.pk}
-    return {"pk__in": []}
-
-
 def workspace_list(*, user: AnyUser) -> QuerySet[Workspace]:
     """Return the user's workspaces, each annotated with the user's ``role``."""
     memberships = Membership.objects.filter(workspace=OuterRef("pk"), user_id=cast(int, user.pk))
     role = memberships.values("role")[:1]
-    workspaces = Workspace.objects.filter(**_member_of(user)).annotate(role=Subquery(role))
+    workspaces = readable_workspaces(user).annotate(role=Subquery(role))
     return workspaces.order_by("name", "id")
 
 
@@ -56,24 +54,25 @@ def member_list(*, user: AnyUser, workspace_id: int) -> QuerySet[Membership]:
 
 def board_list(*, user: AnyUser, workspace_id: int | None = None) -> QuerySet[Board]:
     """Return the boards of the user's workspaces (of one, if given)."""
-    boards = Board.objects.filter(workspace__in=Workspace.objects.filter(**_member_of(user)))
+    boards = readable_boards(user)
     if workspace_id is not None:
+        workspace_get_for_user(user=user, workspace_id=workspace_id)
         boards = boards.filter(workspace_id=workspace_id)
     return boards.order_by("title", "id")
 
 
 def board_get_for_user(*, user: AnyUser, board_id: int) -> Board:
-    """Return a board the user can read, or raise NotFound (moderators read every board)."""
-    boards = Board.objects.all() if is_moderator(user) else board_list(user=user)
-    board = boards.filter(pk=board_id).first()
+    """Return a board the user can read, or raise NotFound."""
+    board = readable_boards(user).filter(pk=board_id).first()
     if board is None:
         raise NotFound("Board not found.")
     return board
 
 
 def column_list(*, user: AnyUser, board_id: int | None = None) -> QuerySet[Column]:
-    columns = Column.objects.filter(board__in=board_list(user=user))
+    columns = Column.objects.filter(board__in=readable_boards(user))
     if board_id is not None:
+        board_get_for_user(user=user, board_id=board_id)
         columns = columns.filter(board_id=board_id)
     return columns.order_by("board_id", "position")
 
@@ -86,10 +85,12 @@ def card_list(
     archived: bool | None = None,
 ) -> QuerySet[Card]:
     """Return the cards the user can read, with assignees and labels prefetched."""
-    cards = Card.objects.filter(board__in=board_list(user=user))
+    cards = Card.objects.filter(board__in=readable_boards(user))
     if board_id is not None:
+        board_get_for_user(user=user, board_id=board_id)
         cards = cards.filter(board_id=board_id)
     if column_id is not None:
+        column_get_for_user(user=user, column_id=column_id)
         cards = cards.filter(column_id=column_id)
     if archived is not None:
         cards = cards.filter(archived=archived)
@@ -105,15 +106,17 @@ def _with_relations(cards: QuerySet[Card]) -> QuerySet[Card]:
 
 
 def comment_list(*, user: AnyUser, card_id: int | None = None) -> QuerySet[Comment]:
-    comments = Comment.objects.filter(card__board__in=board_list(user=user))
+    comments = Comment.objects.filter(card__board__in=readable_boards(user))
     if card_id is not None:
+        card_get_for_user(user=user, card_id=card_id)
         comments = comments.filter(card_id=card_id)
     return comments.select_related("author").order_by("created_at", "id")
 
 
 def label_list(*, user: AnyUser, board_id: int | None = None) -> QuerySet[Label]:
-    labels = Label.objects.filter(board__in=board_list(user=user))
+    labels = Label.objects.filter(board__in=readable_boards(user))
     if board_id is not None:
+        board_get_for_user(user=user, board_id=board_id)
         labels = labels.filter(board_id=board_id)
     return labels.order_by("board_id", "name")
 

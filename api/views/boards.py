@@ -25,7 +25,6 @@ from collab.selectors import (
     board_list,
     board_snapshot,
     event_list,
-    workspace_get_for_user,
 )
 from collab.services.boards import board_create, board_delete, board_set_locked, board_update
 
@@ -44,8 +43,6 @@ class BoardViewSet(ApiViewSet):
     )
     def list(self, request: Request) -> Response:
         workspace_id = self.query(BoardFilter).get("workspace")
-        if workspace_id is not None:
-            workspace_get_for_user(user=request.user, workspace_id=workspace_id)
         boards = board_list(user=request.user, workspace_id=workspace_id)
         return self.page(boards, BoardSerializer)
 
@@ -92,10 +89,7 @@ class BoardViewSet(ApiViewSet):
         tags=_TAGS, parameters=[IF_MATCH], responses={204: None, **errors(400, 403, 404, 412, 423)}
     )
     def destroy(self, request: Request, pk: int) -> Response:
-        board = board_get_for_user(user=request.user, board_id=pk)
-        board_delete(
-            actor=request.user, board_id=board.pk, expected_version=expected_version(request)
-        )
+        board_delete(actor=request.user, board_id=pk, expected_version=expected_version(request))
         return no_content()
 
     @extend_schema(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -14,8 +13,8 @@ from api.serializers import CardCreateInput, CardFilter, CardMoveInput, CardUpda
 from api.views.base import ApiViewSet, no_content, represented
 from collab.models import Card
 from collab.representations import CardSerializer
-from collab.selectors import board_get_for_user, card_get_for_user, card_list, column_get_for_user
-from collab.services.cards import card_archive, card_create, card_delete, card_move, card_update
+from collab.selectors import card_get_for_user, card_list
+from collab.services.cards import card_create, card_delete, card_move, card_update
 
 _TAGS = ["cards"]
 
@@ -34,10 +33,6 @@ class CardViewSet(ApiViewSet):
     )
     def list(self, request: Request) -> Response:
         query = self.query(CardFilter)
-        if query.get("board") is not None:
-            board_get_for_user(user=request.user, board_id=query["board"])
-        if query.get("column") is not None:
-            column_get_for_user(user=request.user, column_id=query["column"])
         cards = card_list(
             user=request.user,
             board_id=query.get("board"),
@@ -72,27 +67,16 @@ class CardViewSet(ApiViewSet):
     )
     def partial_update(self, request: Request, pk: int) -> Response:
         data = self.parsed(CardUpdateInput)
-        archived = data.pop("archived", None)
-        expected = expected_version(request)
-        # Fields and archiving are two services; one transaction keeps them all or nothing.
-        with transaction.atomic():
-            if data:
-                card = card_update(
-                    actor=request.user, card_id=pk, expected_version=expected, **data
-                )
-                expected = None  # checked once, against the version the client read
-            if archived is not None:
-                card = card_archive(
-                    actor=request.user, card_id=pk, archived=archived, expected_version=expected
-                )
+        card = card_update(
+            actor=request.user, card_id=pk, expected_version=expected_version(request), **data
+        )
         return _card_response(card)
 
     @extend_schema(
         tags=_TAGS, parameters=[IF_MATCH], responses={204: None, **errors(400, 403, 404, 412, 423)}
     )
     def destroy(self, request: Request, pk: int) -> Response:
-        card = card_get_for_user(user=request.user, card_id=pk)
-        card_delete(actor=request.user, card_id=card.pk, expected_version=expected_version(request))
+        card_delete(actor=request.user, card_id=pk, expected_version=expected_version(request))
         return no_content()
 
     @extend_schema(

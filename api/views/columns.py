@@ -13,7 +13,7 @@ from api.serializers import BoardChildFilter, ColumnCreateInput, ColumnMoveInput
 from api.views.base import ApiViewSet, no_content, represented
 from collab.models import Column
 from collab.representations import ColumnSerializer
-from collab.selectors import board_get_for_user, column_get_for_user, column_list
+from collab.selectors import column_get_for_user, column_list
 from collab.services.columns import column_create, column_delete, column_move, column_update
 
 _TAGS = ["columns"]
@@ -31,8 +31,6 @@ class ColumnViewSet(ApiViewSet):
     )
     def list(self, request: Request) -> Response:
         board_id = self.query(BoardChildFilter).get("board")
-        if board_id is not None:
-            board_get_for_user(user=request.user, board_id=board_id)
         return self.page(column_list(user=request.user, board_id=board_id), ColumnSerializer)
 
     @extend_schema(
@@ -81,10 +79,7 @@ class ColumnViewSet(ApiViewSet):
         description="Delete the column and every card in it.",
     )
     def destroy(self, request: Request, pk: int) -> Response:
-        column = column_get_for_user(user=request.user, column_id=pk)
-        column_delete(
-            actor=request.user, column_id=column.pk, expected_version=expected_version(request)
-        )
+        column_delete(actor=request.user, column_id=pk, expected_version=expected_version(request))
         return no_content()
 
     @extend_schema(

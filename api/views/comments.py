@@ -8,16 +8,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.schema import errors
-from api.serializers import CommentCreateInput, CommentFilter, CommentUpdateInput
+from api.serializers import CommentCreateInput, CommentFilter, CommentUpdateInput, ModerationInput
 from api.views.base import ApiViewSet, no_content, represented
 from collab.representations import CommentSerializer
-from collab.selectors import card_get_for_user, comment_get_for_user, comment_list
-from collab.services.comments import (
-    comment_create,
-    comment_delete,
-    comment_set_hidden,
-    comment_update,
-)
+from collab.selectors import comment_get_for_user, comment_list
+from collab.services.comments import comment_create, comment_delete, comment_update
+from collab.services.moderation import moderate_comment
 
 _TAGS = ["comments"]
 
@@ -31,8 +27,6 @@ class CommentViewSet(ApiViewSet):
     )
     def list(self, request: Request) -> Response:
         card_id = self.query(CommentFilter).get("card")
-        if card_id is not None:
-            card_get_for_user(user=request.user, card_id=card_id)
         return self.page(comment_list(user=request.user, card_id=card_id), CommentSerializer)
 
     @extend_schema(
@@ -72,20 +66,31 @@ class CommentViewSet(ApiViewSet):
 
     @extend_schema(
         tags=_TAGS,
-        request=None,
-        responses={200: CommentSerializer, **errors(403, 404)},
-        description="Hide the comment from everyone (moderators and board admins; an extension).",
+        request=ModerationInput,
+        responses={200: CommentSerializer, **errors(400, 403, 404, 413)},
+        description=(
+            "Hide the comment from everyone (board admins and moderators; an extension). "
+            "The reason is required and kept in the moderation log."
+        ),
     )
     def hide(self, request: Request, pk: int) -> Response:
-        comment = comment_set_hidden(actor=request.user, comment_id=pk, hidden=True)
-        return represented(CommentSerializer, comment)
+        return self._moderate(request, pk, hidden=True)
 
     @extend_schema(
         tags=_TAGS,
-        request=None,
-        responses={200: CommentSerializer, **errors(403, 404)},
-        description="Show a hidden comment again (moderators and board admins; an extension).",
+        request=ModerationInput,
+        responses={200: CommentSerializer, **errors(400, 403, 404, 413)},
+        description=(
+            "Show a hidden comment again (board admins and moderators; an extension). "
+            "The reason is required and kept in the moderation log."
+        ),
     )
     def unhide(self, request: Request, pk: int) -> Response:
-        comment = comment_set_hidden(actor=request.user, comment_id=pk, hidden=False)
+        return self._moderate(request, pk, hidden=False)
+
+    def _moderate(self, request: Request, pk: int, *, hidden: bool) -> Response:
+        data = self.parsed(ModerationInput)
+        comment = moderate_comment(
+            actor=request.user, comment_id=pk, hidden=hidden, reason=data["reason"]
+        )
         return represented(CommentSerializer, comment)

@@ -11,7 +11,7 @@ from api.schema import errors
 from api.serializers import BoardChildFilter, LabelCreateInput, LabelUpdateInput
 from api.views.base import ApiViewSet, no_content, represented
 from collab.representations import LabelSerializer
-from collab.selectors import board_get_for_user, label_get_for_user, label_list
+from collab.selectors import label_get_for_user, label_list
 from collab.services.labels import label_create, label_delete, label_update
 
 _TAGS = ["labels"]
@@ -25,8 +25,6 @@ class LabelViewSet(ApiViewSet):
     )
     def list(self, request: Request) -> Response:
         board_id = self.query(BoardChildFilter).get("board")
-        if board_id is not None:
-            board_get_for_user(user=request.user, board_id=board_id)
         return self.page(label_list(user=request.user, board_id=board_id), LabelSerializer)
 
     @extend_schema(

@@ -5,11 +5,17 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from collab.event_types import BOARD_DELETED, BOARD_LOCKED, BOARD_UNLOCKED, BOARD_UPDATED
 from collab.events import record_event
 from collab.models import Board
-from collab.permissions import Action, AnyUser, require
+from collab.permissions import Action, AnyUser
 from collab.representations import BoardSerializer
-from collab.services.guards import board_for_write, check_version, stored_user
+from collab.services.guards import (
+    board_for_write,
+    check_version,
+    stored_user,
+    workspace_for_write,
+)
 from collab.validation import clean_text
 
 
@@ -20,7 +26,9 @@ def board_create(*, actor: AnyUser, workspace_id: int, title: str, description: 
         description, field="description", max_length=10_000, required=False, multiline=True
     )
     with transaction.atomic():
-        require(actor, workspace_id, Action.MANAGE_BOARD)
+        # The workspace lock keeps the set of boards still while members change, and
+        # makes a concurrent workspace delete answer 404 rather than a broken reference.
+        workspace_for_write(actor, workspace_id, Action.MANAGE_BOARD)
         return Board.objects.create(
             workspace_id=workspace_id,
             title=title,
@@ -56,7 +64,7 @@ def board_update(
         board.save(update_fields=["title", "description", "version", "updated_at"])
         record_event(
             board=board,
-            event="board.updated",
+            event=BOARD_UPDATED,
             data=lambda: BoardSerializer(board).data,
             actor=actor,
         )
@@ -68,19 +76,21 @@ def board_delete(*, actor: AnyUser, board_id: int, expected_version: int | None 
     with transaction.atomic():
         board = board_for_write(actor, board_id, Action.MANAGE_BOARD)
         check_version(board, expected_version)
-        record_event(board=board, event="board.deleted", data={"id": board.pk}, actor=actor)
+        record_event(board=board, event=BOARD_DELETED, data={"id": board.pk}, actor=actor)
         board.delete()
 
 
 def board_set_locked(
-    *, actor: AnyUser, board_id: int, locked: bool, moderation: bool = False
+    *, actor: AnyUser, board_id: int, locked: bool, action: Action = Action.MANAGE_BOARD
 ) -> Board:
     """Lock (read-only for all but admins) or unlock a board.
 
-    ``moderation=True`` lets a moderator do it on a board they are not a member of.
+    ``action`` is the access the caller acts with: the board's admins manage their board;
+    ``collab.services.moderation`` passes :attr:`Action.MODERATE`, which the access rule
+    grants moderators on every board, and audits the act.
     """
     with transaction.atomic():
-        board = board_for_write(actor, board_id, Action.MANAGE_BOARD, moderation=moderation)
+        board = board_for_write(actor, board_id, action)
         if board.locked == locked:
             return board
         board.locked = locked
@@ -89,7 +99,7 @@ def board_set_locked(
         board.save(update_fields=["locked", "version", "updated_at"])
         record_event(
             board=board,
-            event="board.locked" if locked else "board.unlocked",
+            event=BOARD_LOCKED if locked else BOARD_UNLOCKED,
             data=lambda: BoardSerializer(board).data,
             actor=actor,
         )

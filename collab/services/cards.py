@@ -9,6 +9,14 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from collab.event_types import (
+    CARD_ARCHIVED,
+    CARD_CREATED,
+    CARD_DELETED,
+    CARD_MOVED,
+    CARD_UPDATED,
+    EventType,
+)
 from collab.events import record_event
 from collab.exceptions import NotFound
 from collab.models import Board, Card, Column, Label, Membership
@@ -26,6 +34,7 @@ from collab.services.guards import (
 from collab.validation import clean_text, invalid
 
 User = get_user_model()
+COLUMN_NOT_FOUND = "Column not found."
 
 
 def _column_of(board: Board, column_id: int) -> Column:
@@ -56,7 +65,7 @@ def _label_ids(board: Board, ids: Iterable[int]) -> list[int]:
 
 
 def _save_and_record(
-    card: Card, *, event: str, actor: AnyUser, fields: list[str] | None = None
+    card: Card, *, event: EventType, actor: AnyUser, fields: list[str] | None = None
 ) -> None:
     """Bump the card's version, save it and record ``event`` with its new shape.
 
@@ -88,9 +97,9 @@ def card_create(
     )
     board_id = Column.objects.filter(pk=column_id).values_list("board_id", flat=True).first()
     if board_id is None:
-        raise NotFound("Column not found.")
+        raise NotFound(COLUMN_NOT_FOUND)
     with transaction.atomic():
-        board = board_for_write(actor, board_id, Action.WRITE_CARDS)
+        board = board_for_write(actor, board_id, Action.WRITE_CARDS, not_found=COLUMN_NOT_FOUND)
         column = _column_of(board, column_id)
         card = Card.objects.create(
             board=board,
@@ -103,7 +112,7 @@ def card_create(
         )
         card.assignees.set(_assignee_ids(board, assignees))
         card.labels.set(_label_ids(board, labels))
-        record_event(board=board, event="card.created", data=CardSerializer(card).data, actor=actor)
+        record_event(board=board, event=CARD_CREATED, data=CardSerializer(card).data, actor=actor)
     return card
 
 
@@ -116,12 +125,21 @@ def card_update(
     assignees: Iterable[int] | Unset = UNSET,
     labels: Iterable[int] | Unset = UNSET,
     due_at: datetime | Unset | None = UNSET,
+    archived: bool | Unset = UNSET,
     expected_version: int | None = None,
 ) -> Card:
-    """Change a card's fields; only the ones given change."""
+    """Change a card's fields; only the ones given change, in one version.
+
+    ``archived`` archives the card (the event is ``card.archived``) or restores it.
+    Giving only ``archived``, equal to the card's, changes nothing.
+    """
     with transaction.atomic():
         card = row_for_write(actor, Card, card_id, Action.WRITE_CARDS)
         check_version(card, expected_version)
+        fields = (title, description, assignees, labels, due_at)
+        archiving = not isinstance(archived, Unset) and archived != card.archived
+        if all(isinstance(value, Unset) for value in fields) and not archiving:
+            return card
         if not isinstance(title, Unset):
             card.title = clean_text(title, field="title", max_length=500)
         if not isinstance(description, Unset):
@@ -134,7 +152,10 @@ def card_update(
             card.assignees.set(_assignee_ids(card.board, assignees))
         if not isinstance(labels, Unset):
             card.labels.set(_label_ids(card.board, labels))
-        _save_and_record(card, event="card.updated", actor=actor)
+        if not isinstance(archived, Unset):
+            card.archived = archived
+        event = CARD_ARCHIVED if archiving and card.archived else CARD_UPDATED
+        _save_and_record(card, event=event, actor=actor)
     return card
 
 
@@ -155,7 +176,7 @@ def card_move(
         siblings = Card.objects.filter(column=column).exclude(pk=card.pk)
         card.position = position_among(siblings, after=after, before=before)
         card.column = column
-        _save_and_record(card, event="card.moved", actor=actor, fields=["column", "position"])
+        _save_and_record(card, event=CARD_MOVED, actor=actor, fields=["column", "position"])
     return card
 
 
@@ -165,19 +186,21 @@ def card_archive(
     card_id: int,
     archived: bool = True,
     expected_version: int | None = None,
-    moderation: bool = False,
+    action: Action = Action.WRITE_CARDS,
 ) -> Card:
     """Archive a card (hidden from the board, kept in history), or restore it.
 
-    ``moderation=True`` lets a moderator do it on a board they are not a member of.
+    ``action`` is the access the caller acts with: members archive their board's cards;
+    ``collab.services.moderation`` passes :attr:`Action.MODERATE`, which the access rule
+    grants moderators on every board, and audits the act.
     """
     with transaction.atomic():
-        card = row_for_write(actor, Card, card_id, Action.WRITE_CARDS, moderation=moderation)
+        card = row_for_write(actor, Card, card_id, action)
         check_version(card, expected_version)
         if card.archived == archived:
             return card
         card.archived = archived
-        event = "card.archived" if archived else "card.updated"
+        event = CARD_ARCHIVED if archived else CARD_UPDATED
         _save_and_record(card, event=event, actor=actor, fields=["archived"])
     return card
 
@@ -187,5 +210,5 @@ def card_delete(*, actor: AnyUser, card_id: int, expected_version: int | None = 
     with transaction.atomic():
         card = row_for_write(actor, Card, card_id, Action.WRITE_CARDS)
         check_version(card, expected_version)
-        record_event(board=card.board, event="card.deleted", data={"id": card.pk}, actor=actor)
+        record_event(board=card.board, event=CARD_DELETED, data={"id": card.pk}, actor=actor)
         card.delete()

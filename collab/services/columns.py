@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from collab.event_types import COLUMN_CREATED, COLUMN_DELETED, COLUMN_MOVED, COLUMN_UPDATED
 from collab.events import record_event
 from collab.models import Column
 from collab.permissions import Action, AnyUser
@@ -28,7 +29,7 @@ def column_create(
         column = Column.objects.create(board=board, title=title, position=position)
         record_event(
             board=board,
-            event="column.created",
+            event=COLUMN_CREATED,
             data=ColumnSerializer(column).data,
             actor=actor,
         )
@@ -48,7 +49,7 @@ def column_update(
         column.save(update_fields=["title", "version"])
         record_event(
             board=column.board,
-            event="column.updated",
+            event=COLUMN_UPDATED,
             data=ColumnSerializer(column).data,
             actor=actor,
         )
@@ -73,7 +74,7 @@ def column_move(
         column.save(update_fields=["position", "version"])
         record_event(
             board=column.board,
-            event="column.moved",
+            event=COLUMN_MOVED,
             data=ColumnSerializer(column).data,
             actor=actor,
         )
@@ -87,7 +88,7 @@ def column_delete(*, actor: AnyUser, column_id: int, expected_version: int | Non
         check_version(column, expected_version)
         record_event(
             board=column.board,
-            event="column.deleted",
+            event=COLUMN_DELETED,
             data={"id": column.pk},
             actor=actor,
         )

@@ -5,34 +5,30 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from collab.events import record_event
+from collab.event_types import COMMENT_CREATED, COMMENT_DELETED, COMMENT_HIDDEN, COMMENT_UPDATED
+from collab.events import record_event, redact_comment_history
 from collab.exceptions import Forbidden, NotFound
 from collab.models import Card, Comment
-from collab.permissions import Action, AnyUser, allows, is_moderator, role_in
-from collab.representations import CommentSerializer
+from collab.permissions import Action, AnyUser, allows, role_in
+from collab.representations import HIDDEN_BODY, CommentSerializer
 from collab.services.guards import board_for_write, stored_user
 from collab.validation import clean_text
 
 MAX_BODY = 10_000
 
 
-def _comment_for_write(
-    actor: AnyUser, comment_id: int, action: Action, *, moderation: bool = False
-) -> tuple[Comment, bool]:
-    """Lock the comment's board; return the comment and whether the actor may moderate it.
+COMMENT_NOT_FOUND = "Comment not found."
+CARD_NOT_FOUND = "Card not found."
 
-    With ``moderation=True`` (hiding) a moderator passes on every board; editing and
-    deleting stay with the board's own members.
-    """
+
+def _comment_for_write(actor: AnyUser, comment_id: int, action: Action) -> Comment:
+    """Lock the comment's board if the actor may ``action`` there; return the comment."""
     board_id = (
         Comment.objects.filter(pk=comment_id).values_list("card__board_id", flat=True).first()
     )
     if board_id is None:
-        raise NotFound("Comment not found.")
-    board = board_for_write(actor, board_id, action, moderation=moderation)
-    moderates = (moderation and is_moderator(actor)) or allows(
-        role_in(actor, board.workspace_id), Action.MANAGE_BOARD
-    )
+        raise NotFound(COMMENT_NOT_FOUND)
+    board = board_for_write(actor, board_id, action, not_found=COMMENT_NOT_FOUND)
     # Read again under the lock: a concurrent delete may have committed meanwhile.
     comment = (
         Comment.objects.select_related("author", "card")
@@ -40,9 +36,9 @@ def _comment_for_write(
         .first()
     )
     if comment is None:
-        raise NotFound("Comment not found.")
+        raise NotFound(COMMENT_NOT_FOUND)
     comment.card.board = board
-    return comment, moderates
+    return comment
 
 
 def comment_create(*, actor: AnyUser, card_id: int, body: str) -> Comment:
@@ -50,17 +46,17 @@ def comment_create(*, actor: AnyUser, card_id: int, body: str) -> Comment:
     body = clean_text(body, field="body", max_length=MAX_BODY, multiline=True)
     board_id = Card.objects.filter(pk=card_id).values_list("board_id", flat=True).first()
     if board_id is None:
-        raise NotFound("Card not found.")
+        raise NotFound(CARD_NOT_FOUND)
     with transaction.atomic():
-        board = board_for_write(actor, board_id, Action.WRITE_CARDS)
+        board = board_for_write(actor, board_id, Action.WRITE_CARDS, not_found=CARD_NOT_FOUND)
         # Read again under the lock: a concurrent delete may have committed meanwhile.
         card = Card.objects.filter(pk=card_id, board_id=board_id).first()
         if card is None:
-            raise NotFound("Card not found.")
+            raise NotFound(CARD_NOT_FOUND)
         comment = Comment.objects.create(card=card, author=stored_user(actor), body=body)
         record_event(
             board=board,
-            event="comment.created",
+            event=COMMENT_CREATED,
             data=CommentSerializer(comment).data,
             actor=actor,
         )
@@ -71,7 +67,7 @@ def comment_update(*, actor: AnyUser, comment_id: int, body: str) -> Comment:
     """Edit one's own comment."""
     body = clean_text(body, field="body", max_length=MAX_BODY, multiline=True)
     with transaction.atomic():
-        comment, _ = _comment_for_write(actor, comment_id, Action.WRITE_CARDS)
+        comment = _comment_for_write(actor, comment_id, Action.WRITE_CARDS)
         if comment.author_id != actor.pk:
             raise Forbidden("Only the author can edit a comment.")
         if comment.hidden:
@@ -81,7 +77,7 @@ def comment_update(*, actor: AnyUser, comment_id: int, body: str) -> Comment:
         comment.save(update_fields=["body", "edited_at"])
         record_event(
             board=comment.card.board,
-            event="comment.updated",
+            event=COMMENT_UPDATED,
             data=CommentSerializer(comment).data,
             actor=actor,
         )
@@ -91,12 +87,14 @@ def comment_update(*, actor: AnyUser, comment_id: int, body: str) -> Comment:
 def comment_delete(*, actor: AnyUser, comment_id: int) -> None:
     """Delete a comment (its author, or a board admin)."""
     with transaction.atomic():
-        comment, moderates = _comment_for_write(actor, comment_id, Action.WRITE_CARDS)
+        comment = _comment_for_write(actor, comment_id, Action.WRITE_CARDS)
+        moderates = allows(role_in(actor, comment.card.board.workspace_id), Action.MANAGE_BOARD)
         if comment.author_id != actor.pk and not moderates:
             raise Forbidden("Only the author or a board admin can delete a comment.")
+        redact_comment_history(comment, body=HIDDEN_BODY)
         record_event(
             board=comment.card.board,
-            event="comment.deleted",
+            event=COMMENT_DELETED,
             data={"id": comment.pk},
             actor=actor,
         )
@@ -104,21 +102,23 @@ def comment_delete(*, actor: AnyUser, comment_id: int) -> None:
 
 
 def comment_set_hidden(*, actor: AnyUser, comment_id: int, hidden: bool) -> Comment:
-    """Hide a comment from everyone (moderators and board admins), or show it again."""
+    """Hide a comment from everyone (moderators and board admins), or show it again.
+
+    Hiding is moderation (:attr:`Action.MODERATE`): a member is refused for the role,
+    lock or no lock. Entry points call ``collab.services.moderation.moderate_comment``,
+    which audits the act.
+    """
     with transaction.atomic():
-        # Hiding is board management: a member is refused for the role, lock or no lock.
-        comment, moderates = _comment_for_write(
-            actor, comment_id, Action.MANAGE_BOARD, moderation=True
-        )
-        if not moderates:
-            raise Forbidden("Only moderators and board admins can hide comments.")
+        comment = _comment_for_write(actor, comment_id, Action.MODERATE)
         if comment.hidden == hidden:
             return comment
         comment.hidden = hidden
         comment.save(update_fields=["hidden"])
+        if hidden:
+            redact_comment_history(comment, body=HIDDEN_BODY)
         record_event(
             board=comment.card.board,
-            event="comment.hidden" if hidden else "comment.updated",
+            event=COMMENT_HIDDEN if hidden else COMMENT_UPDATED,
             data=CommentSerializer(comment).data,
             actor=actor,
         )

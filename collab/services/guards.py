@@ -1,4 +1,23 @@
-"""Shared first steps of a board write: lock the board, check the actor, check versions."""
+"""Shared first steps of a write: take the locks in the one order, check the actor.
+
+**The lock order.** Every service takes its row locks in this one order, so that two
+services never wait on each other (a deadlock answered as a 500):
+
+1. the workspace row (:func:`workspace_for_write`), by the services that change a
+   workspace, its memberships, or its set of boards. Memberships are guarded by this
+   lock: they are read and written under it, never locked themselves;
+2. board rows (:func:`board_for_write`, :func:`row_for_write`, :func:`boards_for_write`),
+   several of them in ascending id order, in one query;
+3. the rows of those boards (cards, columns, labels, comments) and rows hanging off
+   them (reports), read again under the board lock.
+
+A locking query that joins other tables names the table it locks
+(``select_for_update(of=("self",))``). Domain services never lock a user row: events,
+cards, comments and reports point at users, and inserting them takes a share lock on
+the user row. The access check runs before any lock, so that outsiders lock nothing
+of another workspace, and again under the lock, which sees a role change that
+committed while the service waited.
+"""
 
 from __future__ import annotations
 
@@ -9,27 +28,65 @@ from django.db.models import Model, QuerySet
 from accounts.models import User
 from collab.events import lock_board
 from collab.exceptions import Conflict, NotAuthenticated, NotFound, PreconditionFailed
-from collab.models import Board, Card, Column, Label
-from collab.permissions import Action, AnyUser, is_moderator, require_board_write
+from collab.models import Board, Card, Column, Label, Role, Workspace
+from collab.permissions import Action, AnyUser, is_moderator, require, require_board_write
 from collab.positions import key_between
 from collab.validation import invalid
 
 MAX_KEY_LENGTH = 255
+WORKSPACE_NOT_FOUND = "Workspace not found."
+BOARD_NOT_FOUND = "Board not found."
+
+
+def workspace_for_write(
+    actor: AnyUser, workspace_id: int, action: Action
+) -> tuple[Workspace, Role]:
+    """Lock the workspace row and return it with the actor's role, if they may ``action``.
+
+    First of the locks (see the module docstring). Call inside ``transaction.atomic()``.
+    """
+    require(actor, workspace_id, action, not_found=WORKSPACE_NOT_FOUND)
+    workspace = Workspace.objects.select_for_update().filter(pk=workspace_id).first()
+    if workspace is None:
+        raise NotFound(WORKSPACE_NOT_FOUND)
+    # Again under the lock: a concurrent leave, removal or demotion has committed now.
+    return workspace, require(actor, workspace_id, action, not_found=WORKSPACE_NOT_FOUND)
+
+
+def boards_for_write(workspace_id: int) -> list[Board]:
+    """Lock every board of the workspace, in id order, in one query, and return them.
+
+    Call under :func:`workspace_for_write`'s lock, which keeps boards from being added.
+    A board deleted while this call waited is left out.
+    """
+    return list(Board.objects.select_for_update().filter(workspace_id=workspace_id).order_by("pk"))
+
+
+def _check_before_lock(actor: AnyUser, workspace_id: int, action: Action, not_found: str) -> None:
+    if action is Action.MODERATE and is_moderator(actor):
+        return
+    require(actor, workspace_id, action, not_found=not_found)
 
 
 def board_for_write(
-    actor: AnyUser, board_id: int, action: Action, *, moderation: bool = False
+    actor: AnyUser, board_id: int, action: Action, *, not_found: str = BOARD_NOT_FOUND
 ) -> Board:
     """Lock the board and return it if ``actor`` may perform ``action`` on it.
 
-    With ``moderation=True`` a moderator passes whatever their membership and the lock:
-    moderators act on every board of the instance. Call inside ``transaction.atomic()``;
-    the lock orders every write to the board.
+    ``not_found`` is the message of the object the caller addressed, the same for a
+    missing id and for one the actor may not see. :attr:`Action.MODERATE` passes
+    instance moderators on every board, locked or not. Call inside
+    ``transaction.atomic()``; the lock orders every write to the board.
     """
-    board = lock_board(board_id)
-    if moderation and is_moderator(actor):
-        return board
-    require_board_write(actor, board, action)
+    workspace_id = Board.objects.filter(pk=board_id).values_list("workspace_id", flat=True).first()
+    if workspace_id is None:
+        raise NotFound(not_found)
+    _check_before_lock(actor, workspace_id, action, not_found)
+    try:
+        board = lock_board(board_id)
+    except NotFound:
+        raise NotFound(not_found) from None
+    require_board_write(actor, board, action, not_found=not_found)
     return board
 
 
@@ -46,22 +103,20 @@ def stored_user(actor: AnyUser) -> User:
 BoardRow = TypeVar("BoardRow", Card, Column, Label)
 
 
-def row_for_write(
-    actor: AnyUser, model: type[BoardRow], pk: int, action: Action, *, moderation: bool = False
-) -> BoardRow:
+def row_for_write(actor: AnyUser, model: type[BoardRow], pk: int, action: Action) -> BoardRow:
     """Lock the board of a card, column or label and return the row, read under the lock.
 
     Reading the row again after the lock catches a concurrent delete that committed
     while this call waited. Call inside ``transaction.atomic()``.
     """
-    not_found = NotFound(f"{model.__name__} not found.")
+    message = f"{model.__name__} not found."
     board_id = model._default_manager.filter(pk=pk).values_list("board_id", flat=True).first()
     if board_id is None:
-        raise not_found
-    board = board_for_write(actor, board_id, action, moderation=moderation)
+        raise NotFound(message)
+    board = board_for_write(actor, board_id, action, not_found=message)
     row = model._default_manager.filter(pk=pk, board_id=board_id).first()
     if row is None:
-        raise not_found
+        raise NotFound(message)
     row.board = board
     return row
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from collab.event_types import CARD_UPDATED, LABEL_CREATED, LABEL_DELETED, LABEL_UPDATED
 from collab.events import record_event
 from collab.exceptions import Conflict
-from collab.models import Label
+from collab.models import Card, Label
 from collab.permissions import Action, AnyUser
-from collab.representations import LabelSerializer
+from collab.representations import CardSerializer, LabelSerializer
 from collab.services.guards import board_for_write, row_for_write
+from collab.services.versioning import save_versioned
 from collab.validation import clean_color, clean_text
 
 
@@ -31,7 +33,7 @@ def label_create(*, actor: AnyUser, board_id: int, name: str, color: str = "#888
         label = Label.objects.create(board=board, name=name, color=color)
         record_event(
             board=board,
-            event="label.created",
+            event=LABEL_CREATED,
             data=LabelSerializer(label).data,
             actor=actor,
         )
@@ -52,7 +54,7 @@ def label_update(
         label.save()
         record_event(
             board=label.board,
-            event="label.updated",
+            event=LABEL_UPDATED,
             data=LabelSerializer(label).data,
             actor=actor,
         )
@@ -60,8 +62,16 @@ def label_update(
 
 
 def label_delete(*, actor: AnyUser, label_id: int) -> None:
-    """Delete a label; cards lose it."""
+    """Delete a label; each card that had it loses it, with a new version and its event."""
     with transaction.atomic():
         label = row_for_write(actor, Label, label_id, Action.MANAGE_BOARD)
-        record_event(board=label.board, event="label.deleted", data={"id": label.pk}, actor=actor)
+        cards = Card.objects.filter(board_id=label.board_id, labels=label).order_by("pk")
+        for card in cards:
+            card.labels.remove(label)
+            card.board = label.board
+            save_versioned(card, fields=[])
+            record_event(
+                board=label.board, event=CARD_UPDATED, data=CardSerializer(card).data, actor=actor
+            )
+        record_event(board=label.board, event=LABEL_DELETED, data={"id": label.pk}, actor=actor)
         label.delete()

@@ -1,10 +1,13 @@
-"""Moderators' actions: each calls the domain service and records it in the audit log.
+"""Moderation acts: each calls the domain service and records it in the audit log.
 
-Every function is for moderators only (the ``collab.moderate`` permission). It runs the
-ordinary service, so the effect reaches every open browser as the usual event, writes
-one :class:`~collab.models.ModerationAction` row with the reason, and resolves the
-report it answers, all in one transaction: the log never shows an action that did not
-happen, nor misses one that did.
+Every moderation act, from any entry point (the admin, REST), goes through here. Each
+function runs the ordinary service with :attr:`~collab.permissions.Action.MODERATE`, so
+the access rule decides who may (instance moderators on every board; for comments, a
+board's own admins too), the effect reaches every open browser as the usual event, one
+:class:`~collab.models.ModerationAction` row records it with the reason, and the report
+it answers is resolved, all in one transaction: the log never shows an action that did
+not happen, nor misses one that did. The board is locked (by the service) before the
+report row, in the order ``collab.services.guards`` documents.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from collab.models import (
     ReportStatus,
     ReportTarget,
 )
-from collab.permissions import AnyUser, is_moderator
+from collab.permissions import Action, AnyUser, is_moderator
 from collab.services.boards import board_set_locked
 from collab.services.cards import card_archive
 from collab.services.comments import comment_set_hidden
@@ -40,6 +43,13 @@ def _require_moderator(actor: AnyUser) -> User:
     if not is_moderator(actor):
         raise Forbidden("Only moderators can do this.")
     return stored_user(actor)
+
+
+def _require_user(actor: AnyUser) -> User:
+    """Return the actor if signed in and active; the access rule decides the rest."""
+    if not isinstance(actor, User) or not actor.is_active:
+        raise Forbidden("Only moderators and board admins can do this.")
+    return actor
 
 
 def _clean_reason(reason: str) -> str:
@@ -112,13 +122,14 @@ def moderate_comment(
 ) -> Comment:
     """Hide a comment from everyone (or show it again), live, and log it.
 
+    Instance moderators may on every board, board admins on their own boards.
     ``report_id``, if given, must be a report of this comment; it is resolved.
     """
-    moderator = _require_moderator(actor)
+    moderator = _require_user(actor)
     reason = _clean_reason(reason)
     with transaction.atomic():
-        report = _report_about(report_id, target_type=ReportTarget.COMMENT, target_id=comment_id)
         comment = comment_set_hidden(actor=moderator, comment_id=comment_id, hidden=hidden)
+        report = _report_about(report_id, target_type=ReportTarget.COMMENT, target_id=comment_id)
         excerpt = Truncator(" ".join(comment.body.split())).chars(80)
         _record(
             moderator=moderator,
@@ -142,8 +153,8 @@ def moderate_card_archive(
     moderator = _require_moderator(actor)
     reason = _clean_reason(reason)
     with transaction.atomic():
+        card = card_archive(actor=moderator, card_id=card_id, action=Action.MODERATE)
         report = _report_about(report_id, target_type=ReportTarget.CARD, target_id=card_id)
-        card = card_archive(actor=moderator, card_id=card_id, archived=True, moderation=True)
         _record(
             moderator=moderator,
             action=ModerationKind.CARD_ARCHIVE,
@@ -166,10 +177,12 @@ def moderate_board_lock(
     moderator = _require_moderator(actor)
     reason = _clean_reason(reason)
     with transaction.atomic():
+        board = board_set_locked(
+            actor=moderator, board_id=board_id, locked=locked, action=Action.MODERATE
+        )
         report = _report_for_update(report_id) if report_id is not None else None
         if report is not None and report.board_id != board_id:
             raise invalid("report_id", "This report is not about this board.")
-        board = board_set_locked(actor=moderator, board_id=board_id, locked=locked, moderation=True)
         _record(
             moderator=moderator,
             action=ModerationKind.BOARD_LOCK if locked else ModerationKind.BOARD_UNLOCK,

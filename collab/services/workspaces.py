@@ -1,57 +1,64 @@
-"""Writes to workspaces and their memberships."""
+"""Writes to workspaces and their memberships.
+
+Each takes the workspace lock first, then the workspace's boards in id order
+(``collab.services.guards`` documents the order), so that the checks on memberships
+(the last owner, one membership per user) hold under any interleaving.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from collab.events import lock_board, record_event
+from collab.event_types import (
+    BOARD_DELETED,
+    CARD_UPDATED,
+    MEMBER_ADDED,
+    MEMBER_REMOVED,
+    MEMBER_UPDATED,
+    EventType,
+)
+from collab.events import record_event
 from collab.exceptions import Conflict, Forbidden, NotFound
 from collab.models import Board, Card, Membership, Role, Workspace
-from collab.permissions import Action, AnyUser, require, role_rank
+from collab.permissions import Action, AnyUser, role_rank
 from collab.representations import CardSerializer, MemberSerializer
+from collab.services.guards import boards_for_write, workspace_for_write
 from collab.validation import clean_text, invalid
 
 User = get_user_model()
 
 
-def _broadcast_to_boards(
-    workspace_id: int, event: str, data: dict[str, object], actor: AnyUser
+def _broadcast(
+    boards: list[Board], event: EventType, data: Mapping[str, object], actor: AnyUser
 ) -> None:
-    """Record ``event`` on every board of the workspace (members are workspace-wide)."""
-    for board_id in _board_ids(workspace_id):
-        record_event(board=lock_board(board_id), event=event, data=data, actor=actor)
+    """Record ``event`` on every board of the workspace (members are workspace-wide).
+
+    ``boards`` come from :func:`boards_for_write`, locked.
+    """
+    for board in boards:
+        record_event(board=board, event=event, data=data, actor=actor)
 
 
-def _board_ids(workspace_id: int) -> list[int]:
-    """Return the workspace's boards in id order: every writer locks them in one order."""
-    return list(
-        Board.objects.filter(workspace_id=workspace_id).order_by("pk").values_list("pk", flat=True)
-    )
-
-
-def _unassign(workspace_id: int, user_id: int, actor: AnyUser) -> None:
+def _unassign(boards: list[Board], user_id: int, actor: AnyUser) -> None:
     """Take a departing member off the workspace's cards; each change is a card event.
 
-    Call after :func:`_broadcast_to_boards` has locked the boards.
+    ``boards`` come from :func:`boards_for_write`, locked.
     """
-    cards = (
-        Card.objects.filter(board__workspace_id=workspace_id, assignees=user_id)
-        .select_related("board")
-        .order_by("board_id", "pk")
-    )
+    by_id = {board.pk: board for board in boards}
+    cards = Card.objects.filter(board_id__in=by_id, assignees=user_id).order_by("board_id", "pk")
     now = timezone.now()
     for card in cards:
+        card.board = by_id[card.board_id]
         card.assignees.remove(user_id)
         card.version += 1
         card.updated_at = now
         card.save(update_fields=["version", "updated_at"])
         record_event(
-            board=lock_board(card.board_id),
-            event="card.updated",
-            data=CardSerializer(card).data,
-            actor=actor,
+            board=card.board, event=CARD_UPDATED, data=CardSerializer(card).data, actor=actor
         )
 
 
@@ -71,8 +78,7 @@ def workspace_update(*, actor: AnyUser, workspace_id: int, name: str) -> Workspa
     """Rename a workspace (admins and owners)."""
     name = clean_text(name, field="name", max_length=100)
     with transaction.atomic():
-        role = require(actor, workspace_id, Action.MANAGE_WORKSPACE)
-        workspace = Workspace.objects.select_for_update().get(pk=workspace_id)
+        workspace, role = workspace_for_write(actor, workspace_id, Action.MANAGE_WORKSPACE)
         workspace.name = name
         workspace.save(update_fields=["name"])
     workspace.role = role.value  # type: ignore[attr-defined]
@@ -82,11 +88,10 @@ def workspace_update(*, actor: AnyUser, workspace_id: int, name: str) -> Workspa
 def workspace_delete(*, actor: AnyUser, workspace_id: int) -> None:
     """Delete a workspace and all its boards (owners only); subscribers are told."""
     with transaction.atomic():
-        require(actor, workspace_id, Action.DELETE_WORKSPACE)
-        for board_id in _board_ids(workspace_id):
-            board = lock_board(board_id)
-            record_event(board=board, event="board.deleted", data={"id": board.pk}, actor=actor)
-        Workspace.objects.filter(pk=workspace_id).delete()
+        workspace, _ = workspace_for_write(actor, workspace_id, Action.DELETE_WORKSPACE)
+        for board in boards_for_write(workspace_id):
+            record_event(board=board, event=BOARD_DELETED, data={"id": board.pk}, actor=actor)
+        workspace.delete()
 
 
 def _check_role_change(actor_role: Role, old: Role | None, new: Role | None) -> None:
@@ -100,6 +105,11 @@ def _check_role_change(actor_role: Role, old: Role | None, new: Role | None) -> 
 
 
 def _ensure_another_owner(workspace_id: int, user_id: int) -> None:
+    """Refuse to take the owner role from ``user_id`` if nobody else has it.
+
+    Call under the workspace lock: every change of memberships holds it, so the answer
+    stays true until the commit.
+    """
     others = Membership.objects.filter(workspace_id=workspace_id, role=Role.OWNER).exclude(
         user_id=user_id
     )
@@ -113,29 +123,40 @@ def _clean_role(role: object) -> Role:
     return Role(str(role))
 
 
+def _already_a_member() -> Conflict:
+    return Conflict("This user is already a member.", detail={"username": ["Already a member."]})
+
+
 def member_add(*, actor: AnyUser, workspace_id: int, username: str, role: str) -> Membership:
     """Add an existing user to the workspace with ``role``."""
     new_role = _clean_role(role)
     with transaction.atomic():
-        actor_role = require(actor, workspace_id, Action.MANAGE_MEMBERS)
+        _, actor_role = workspace_for_write(actor, workspace_id, Action.MANAGE_MEMBERS)
         _check_role_change(actor_role, None, new_role)
         user = User.objects.filter(username=username, is_active=True).first()
         if user is None:
             raise invalid("username", "No active user has this username.")
         if Membership.objects.filter(workspace_id=workspace_id, user=user).exists():
-            raise Conflict(
-                "This user is already a member.",
-                detail={"username": ["Already a member."]},
-            )
-        membership = Membership.objects.create(workspace_id=workspace_id, user=user, role=new_role)
-        _broadcast_to_boards(workspace_id, "member.added", MemberSerializer(membership).data, actor)
+            raise _already_a_member()
+        boards = boards_for_write(workspace_id)
+        try:
+            # The workspace lock serialises adds; the constraint is the last word anyway.
+            with transaction.atomic():
+                membership = Membership.objects.create(
+                    workspace_id=workspace_id, user=user, role=new_role
+                )
+        except IntegrityError as error:
+            if "membership_unique_user" in str(error):
+                raise _already_a_member() from error
+            raise
+        _broadcast(boards, MEMBER_ADDED, MemberSerializer(membership).data, actor)
     return membership
 
 
 def _membership(workspace_id: int, user_id: int) -> Membership:
+    """Return a membership; call under the workspace lock, which guards memberships."""
     membership = (
-        Membership.objects.select_for_update()
-        .select_related("user")
+        Membership.objects.select_related("user")
         .filter(workspace_id=workspace_id, user_id=user_id)
         .first()
     )
@@ -145,37 +166,36 @@ def _membership(workspace_id: int, user_id: int) -> Membership:
 
 
 def member_update(*, actor: AnyUser, workspace_id: int, user_id: int, role: str) -> Membership:
-    """Change a member's role."""
+    """Change a member's role; a workspace always keeps an owner."""
     new_role = _clean_role(role)
     with transaction.atomic():
-        actor_role = require(actor, workspace_id, Action.MANAGE_MEMBERS)
+        _, actor_role = workspace_for_write(actor, workspace_id, Action.MANAGE_MEMBERS)
         membership = _membership(workspace_id, user_id)
         old_role = Role(membership.role)
         _check_role_change(actor_role, old_role, new_role)
         if old_role == Role.OWNER and new_role != Role.OWNER:
             _ensure_another_owner(workspace_id, user_id)
+        boards = boards_for_write(workspace_id)
         membership.role = new_role
         membership.save(update_fields=["role"])
-        _broadcast_to_boards(
-            workspace_id,
-            "member.updated",
-            MemberSerializer(membership).data,
-            actor,
-        )
+        _broadcast(boards, MEMBER_UPDATED, MemberSerializer(membership).data, actor)
     return membership
 
 
 def member_remove(*, actor: AnyUser, workspace_id: int, user_id: int) -> None:
-    """Remove a member; anyone may leave, admins remove others."""
+    """Remove a member; anyone may leave, admins remove others; an owner always stays."""
+    leaving = actor.is_authenticated and actor.pk == user_id
     with transaction.atomic():
-        leaving = actor.is_authenticated and actor.pk == user_id
-        actor_role = require(actor, workspace_id, Action.READ if leaving else Action.MANAGE_MEMBERS)
+        _, actor_role = workspace_for_write(
+            actor, workspace_id, Action.READ if leaving else Action.MANAGE_MEMBERS
+        )
         membership = _membership(workspace_id, user_id)
         if not leaving:
             _check_role_change(actor_role, Role(membership.role), None)
         if membership.role == Role.OWNER:
             _ensure_another_owner(workspace_id, user_id)
+        boards = boards_for_write(workspace_id)
         membership.delete()
-        _broadcast_to_boards(workspace_id, "member.removed", {"id": user_id}, actor)
+        _broadcast(boards, MEMBER_REMOVED, {"id": user_id}, actor)
         # Assignees must be members: cards let go of the one who left.
-        _unassign(workspace_id, user_id, actor)
+        _unassign(boards, user_id, actor)

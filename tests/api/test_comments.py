@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from collab.models import Comment
+import pytest
+from django.contrib.auth.models import Group
+
+from collab.models import Comment, ModerationAction, ModerationKind
 from tests.api.conftest import API, assert_error
 from tests.conftest import client_for
-from tests.factories import make_board, make_card, make_column, make_comment, make_workspace
+from tests.factories import (
+    make_board,
+    make_card,
+    make_column,
+    make_comment,
+    make_user,
+    make_workspace,
+)
 
 
 def test_create_and_list(team):
@@ -111,23 +121,55 @@ def test_author_deletes_own_comment_but_not_others(team):
 
 def test_hide_and_unhide(team):
     comment = make_comment(team.member, make_card(team.member, team.todo), "Rude words")
-    assert_error(
-        client_for(team.member).post(f"{API}/comments/{comment.pk}/hide/"), 403, "forbidden"
-    )
-    assert_error(
-        client_for(team.outsider).post(f"{API}/comments/{comment.pk}/hide/"), 404, "not_found"
-    )
-    response = client_for(team.admin).post(f"{API}/comments/{comment.pk}/hide/")
+    url = f"{API}/comments/{comment.pk}"
+    reason = {"reason": "Insults"}
+    assert_error(client_for(team.member).post(f"{url}/hide/", reason), 403, "forbidden")
+    assert_error(client_for(team.outsider).post(f"{url}/hide/", reason), 404, "not_found")
+    response = client_for(team.admin).post(f"{url}/hide/", reason)
     assert response.status_code == 200
     assert response.json()["hidden"] is True and response.json()["body"] == ""
-    assert client_for(team.viewer).get(f"{API}/comments/{comment.pk}/").json()["body"] == ""
+    assert client_for(team.viewer).get(f"{url}/").json()["body"] == ""
     assert_error(
-        client_for(team.member).patch(
-            f"{API}/comments/{comment.pk}/", {"body": "x"}, format="json"
-        ),
+        client_for(team.member).patch(f"{url}/", {"body": "x"}, format="json"),
         403,
         "forbidden",
     )
-    response = client_for(team.admin).post(f"{API}/comments/{comment.pk}/unhide/")
+    response = client_for(team.admin).post(f"{url}/unhide/", {"reason": "Fair enough"})
     assert response.status_code == 200
     assert (response.json()["hidden"], response.json()["body"]) == (False, "Rude words")
+
+
+@pytest.mark.parametrize("route", ["hide", "unhide"])
+def test_hiding_asks_a_reason(team, route):
+    comment = make_comment(team.member, make_card(team.member, team.todo), "Rude words")
+    admin = client_for(team.admin)
+    for body in ({}, {"reason": ""}, {"reason": "   "}):
+        response = admin.post(f"{API}/comments/{comment.pk}/{route}/", body, format="json")
+        assert_error(response, 400, "invalid")
+    assert not ModerationAction.objects.exists()
+    assert Comment.objects.get(pk=comment.pk).hidden is False
+
+
+@pytest.mark.parametrize("who", ["admin", "moderator"])
+def test_a_rest_hide_is_audited_with_its_reason(team, who):
+    """Defect 7: a REST hide by a moderator or a board admin leaves one ModerationAction."""
+    comment = make_comment(team.member, make_card(team.member, team.todo), "Rude words")
+    actor = team.admin
+    if who == "moderator":
+        actor = make_user("mod", is_staff=True)
+        actor.groups.add(Group.objects.get(name="Moderators"))
+        # Not a member: moderators moderate every board, through the audited service.
+    client = client_for(actor)
+    response = client.post(f"{API}/comments/{comment.pk}/hide/", {"reason": "Insults"})
+    assert response.status_code == 200, response.content
+    (row,) = ModerationAction.objects.all()
+    assert (row.moderator_id, row.action, row.target_id, row.reason) == (
+        actor.pk,
+        ModerationKind.COMMENT_HIDE,
+        comment.pk,
+        "Insults",
+    )
+    response = client.post(f"{API}/comments/{comment.pk}/unhide/", {"reason": "Appealed"})
+    assert response.status_code == 200, response.content
+    assert ModerationAction.objects.first().action == ModerationKind.COMMENT_UNHIDE
+    assert ModerationAction.objects.first().reason == "Appealed"

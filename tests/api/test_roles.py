@@ -176,7 +176,13 @@ WRITES = [
         lambda w: {"card": w.card.pk, "body": "Hi"},
         (201, 201, 201, 403, 404),
     ),
-    Route("hide comment", "post", lambda w: f"/comments/{w.comment.pk}/hide/", None, ADMIN_ONLY),
+    Route(
+        "hide comment",
+        "post",
+        lambda w: f"/comments/{w.comment.pk}/hide/",
+        lambda w: {"reason": "Rude"},
+        ADMIN_ONLY,
+    ),
     Route(
         "report",
         "post",

@@ -30,8 +30,9 @@ def published(monkeypatch: pytest.MonkeyPatch) -> list[Published]:
     sent: list[Published] = []
 
     def record(board_id: int, seq: int, *rest: Any) -> None:
-        # The frame is the last argument, whatever else the signature carries.
-        sent.append(Published(board_id, seq, json.loads(rest[-1])))
+        # The frame is the JSON object among the arguments, whatever else they carry.
+        frame = next(arg for arg in rest if isinstance(arg, str) and arg.startswith("{"))
+        sent.append(Published(board_id, seq, json.loads(frame)))
 
     monkeypatch.setattr(collab.events, "publish_board_event", record)
     return sent

@@ -13,7 +13,14 @@ from django.contrib.auth.models import AnonymousUser, Group
 from django.contrib.sessions.models import Session
 from django.test import Client
 
-from collab.exceptions import BoardLocked, Conflict, Forbidden, NotFound, ValidationFailed
+from collab.exceptions import (
+    BoardLocked,
+    Conflict,
+    CorkboardError,
+    Forbidden,
+    NotFound,
+    ValidationFailed,
+)
 from collab.models import (
     Card,
     Comment,
@@ -357,9 +364,6 @@ def _every_action(
     team: Team, card: Card, comment: Comment, report: Report
 ) -> list[Callable[[Any], object]]:
     return [
-        lambda actor: moderate_comment(
-            actor=actor, comment_id=comment.pk, hidden=True, reason="r", report_id=report.pk
-        ),
         lambda actor: moderate_card_archive(actor=actor, card_id=card.pk, reason="r"),
         lambda actor: moderate_board_lock(
             actor=actor, board_id=team.board.pk, locked=True, reason="r"
@@ -388,6 +392,53 @@ def test_non_moderators_are_refused_and_nothing_changes(
             act(actor)
     assert ModerationAction.objects.count() == 0
     assert type(team.member).objects.get(pk=team.member.pk).is_active
+
+
+@pytest.mark.parametrize(
+    ("who", "error"),
+    [
+        ("member", Forbidden),
+        ("viewer", Forbidden),
+        ("outsider", NotFound),
+        ("staff", NotFound),
+        ("anonymous", Forbidden),
+    ],
+)
+def test_hiding_is_refused_below_board_admin_and_nothing_changes(
+    team: Team, comment: Comment, who: str, error: type[CorkboardError], published: list[Published]
+) -> None:
+    """Hiding is moderation: board admins on their boards, moderators anywhere, no one else.
+
+    An outsider is told the comment does not exist, as for any object of another workspace.
+    """
+    actor = {
+        "staff": lambda: make_user("staffer", is_staff=True),
+        "anonymous": AnonymousUser,
+    }.get(who, lambda: team.user(who))()
+    with refused(error, published=published):
+        moderate_comment(actor=actor, comment_id=comment.pk, hidden=True, reason="r")
+    assert ModerationAction.objects.count() == 0
+
+
+@pytest.mark.parametrize("who", ["owner", "admin", "moderator"])
+def test_board_admins_and_moderators_hide_through_the_audited_service(
+    team: Team, comment: Comment, who: str
+) -> None:
+    """A board admin hiding on their own board is moderating: it is logged like a moderator's."""
+    actor = make_moderator() if who == "moderator" else team.user(who)
+    report = _report(team, "comment", comment.pk)
+    moderate_comment(
+        actor=actor, comment_id=comment.pk, hidden=True, reason="Insults", report_id=report.pk
+    )
+    row = _only_log_row()
+    assert (row.moderator, row.action, row.reason, row.report_id) == (
+        actor,
+        ModerationKind.COMMENT_HIDE,
+        "Insults",
+        report.pk,
+    )
+    assert Comment.objects.get(pk=comment.pk).hidden
+    _assert_resolved(report, actor)
 
 
 def test_a_suspended_moderator_is_refused(team: Team, card: Card, comment: Comment) -> None:

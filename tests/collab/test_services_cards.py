@@ -209,3 +209,26 @@ def test_a_card_deleted_while_waiting_for_the_lock_is_not_found(
     monkeypatch.setattr(collab.services.guards, "board_for_write", concurrent_delete_wins)
     with pytest.raises(NotFound):
         card_update(actor=team.member, card_id=card.pk, title="Too late")
+
+
+def test_update_archives_with_other_fields_in_one_version_and_one_event(team: Team) -> None:
+    """Archiving through PATCH is one service call: one version check, one bump, one event."""
+    card = make_card(team.member, team.todo, "Old")
+    seq = Board.objects.get(pk=team.board.pk).seq
+    with refused(PreconditionFailed):
+        card_update(
+            actor=team.member, card_id=card.pk, title="New", archived=True, expected_version=9
+        )
+    updated = card_update(
+        actor=team.member, card_id=card.pk, title="New", archived=True, expected_version=1
+    )
+    assert (updated.title, updated.archived, updated.version) == ("New", True, 2)
+    events = list(
+        Event.objects.filter(board=team.board, seq__gt=seq).values_list("event", flat=True)
+    )
+    assert events == ["card.archived"]
+    # Giving only ``archived``, unchanged, changes nothing.
+    same = card_update(actor=team.member, card_id=card.pk, archived=True)
+    assert same.version == 2
+    restored = card_update(actor=team.member, card_id=card.pk, archived=False)
+    assert (restored.archived, restored.version) == (False, 3)

@@ -74,7 +74,7 @@ ESCALATIONS = [
         {"role": "member"},
     ),
     Escalation("member", "remove-viewer", "DELETE", "/workspaces/{workspace}/members/{viewer}/"),
-    Escalation("member", "hide-comment", "POST", "/comments/{comment}/hide/"),
+    Escalation("member", "hide-comment", "POST", "/comments/{comment}/hide/", {"reason": "x"}),
     Escalation("member", "edit-others-comment", "PATCH", "/comments/{comment}/", {"body": "x"}),
     Escalation("member", "delete-others-comment", "DELETE", "/comments/{comment}/"),
     # admin -> owner

@@ -46,6 +46,8 @@ let csrfReady: Promise<void> | null = null;
 export function ensureCsrf(force = false): Promise<void> {
   if (force || csrfReady === null) {
     csrfReady = fetch(`${BASE}/auth/csrf/`, { credentials: "same-origin" })
+      // Read the body: an unread (uncacheable) response holds its connection open.
+      .then((response) => response.text())
       .then(() => undefined)
       .catch(() => {
         csrfReady = null;

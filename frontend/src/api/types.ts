@@ -1,5 +1,7 @@
 /** Resource shapes of the REST API (v1), as the server represents them. */
 
+import type { EventName } from "../realtime/protocol";
+
 export type Role = "owner" | "admin" | "member" | "viewer";
 
 export const ROLES: readonly Role[] = ["owner", "admin", "member", "viewer"];
@@ -113,36 +115,11 @@ export interface ApiToken {
   token?: string;
 }
 
-export type EventName =
-  | "board.updated"
-  | "board.deleted"
-  | "board.locked"
-  | "board.unlocked"
-  | "column.created"
-  | "column.updated"
-  | "column.moved"
-  | "column.deleted"
-  | "card.created"
-  | "card.updated"
-  | "card.moved"
-  | "card.archived"
-  | "card.deleted"
-  | "comment.created"
-  | "comment.updated"
-  | "comment.deleted"
-  | "comment.hidden"
-  | "member.added"
-  | "member.updated"
-  | "member.removed"
-  | "label.created"
-  | "label.updated"
-  | "label.deleted";
-
 /** One change to a board, as `GET /boards/{id}/events/` and the socket carry it. */
 export interface BoardEvent {
   board: number;
   seq: number;
-  event: EventName | string;
+  event: EventName;
   data: Record<string, unknown>;
   actor: UserBrief | null;
   ts: string;

@@ -30,9 +30,9 @@ class FakeSocket implements SocketLike {
     this.onmessage?.({ data: JSON.stringify(message) });
   }
 
-  drop(): void {
+  drop(code = 1006): void {
     this.readyState = 3;
-    this.onclose?.({ code: 1006 });
+    this.onclose?.({ code });
   }
 }
 
@@ -187,6 +187,32 @@ describe("Connection", () => {
     expect(h.connection.status.kind).toBe("live");
   });
 
+  it("reconnects at once, without backoff, when the server restarts (1012)", async () => {
+    const h = harness();
+    h.connection.start();
+    const received: number[] = [];
+    h.connection.watch(1, 5, { onEvent: (e) => received.push(e.seq), onResync: () => {} });
+    h.last().open();
+    h.last().receive({ type: "subscribed", board: 1, seq: 5 });
+
+    h.last().drop(1012);
+    expect(h.sockets).toHaveLength(2);
+    h.last().open();
+    expect(h.last().sent).toContainEqual({ type: "subscribe", board: 1, since: 5 });
+    h.last().receive({ type: "subscribed", board: 1, seq: 6 });
+    h.last().receive(ev(6));
+    expect(received).toEqual([6]);
+    expect(h.connection.status.kind).toBe("live");
+
+    // If the new process is not there yet, the usual backoff applies.
+    h.last().drop(1012);
+    expect(h.sockets).toHaveLength(3);
+    h.last().drop();
+    expect(h.sockets).toHaveLength(3);
+    await vi.advanceTimersByTimeAsync(750);
+    expect(h.sockets).toHaveLength(4);
+  });
+
   it("asks for a snapshot on resync and continues from its seq", () => {
     const h = harness();
     h.connection.start();
@@ -308,6 +334,34 @@ describe("Connection session checks", () => {
     expect(connection.status.kind).toBe("offline");
     await vi.advanceTimersByTimeAsync(60000);
     expect(sockets).toHaveLength(1);
+  });
+
+  it("checks the session when the server ends it (4410: logout or token revoked)", async () => {
+    const sockets: FakeSocket[] = [];
+    let checks = 0;
+    const connection = new Connection({
+      url: "ws://test/ws/",
+      fetchEvents: async () => ({ results: [], seq: 0, has_more: false }),
+      createSocket: () => {
+        const socket = new FakeSocket();
+        sockets.push(socket);
+        return socket;
+      },
+      isOnline: () => true,
+      environment: null,
+      random: () => 0.5,
+      checkSession: async () => {
+        checks += 1;
+        return false;
+      },
+      onSessionLost: () => {},
+    });
+    connection.start();
+    sockets[0]!.open();
+    sockets[0]!.drop(4410);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(checks).toBe(1);
+    expect(connection.status.kind).toBe("offline");
   });
 
   it("keeps reconnecting after a network failure when the session is fine", async () => {

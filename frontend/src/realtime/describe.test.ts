@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import type { BoardEvent, Card } from "../api/types";
+import type { EventName } from "./protocol";
 import { describeEvent, type BoardLookup } from "./describe";
 
 const card: Card = {
@@ -28,7 +29,7 @@ const lookup: BoardLookup = {
   members: { 2: { user: { id: 2, username: "bob" }, role: "member" } },
 };
 
-function event(name: string, data: Record<string, unknown>): BoardEvent {
+function event(name: EventName, data: Record<string, unknown>): BoardEvent {
   return { board: 1, seq: 5, event: name, data, actor: { id: 2, username: "bob" }, ts: "2025-01-01T00:00:00Z" };
 }
 

@@ -2,6 +2,35 @@
 
 import type { BoardEvent, UserBrief } from "../api/types";
 
+/**
+ * Every board event name: held equal to the server's registry (collab/event_types.py)
+ * by tests/collab/test_event_types.py.
+ */
+export type EventName =
+  | "board.updated"
+  | "board.deleted"
+  | "board.locked"
+  | "board.unlocked"
+  | "column.created"
+  | "column.updated"
+  | "column.moved"
+  | "column.deleted"
+  | "card.created"
+  | "card.updated"
+  | "card.moved"
+  | "card.archived"
+  | "card.deleted"
+  | "comment.created"
+  | "comment.updated"
+  | "comment.deleted"
+  | "comment.hidden"
+  | "member.added"
+  | "member.updated"
+  | "member.removed"
+  | "label.created"
+  | "label.updated"
+  | "label.deleted";
+
 export type PresenceState = "viewing" | "editing";
 
 // Client → server.

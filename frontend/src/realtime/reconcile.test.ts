@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import type { Board, BoardEvent, Card, Column, Comment, Snapshot } from "../api/types";
+import type { EventName } from "./protocol";
 import {
   accept,
   addPending,
@@ -54,7 +55,7 @@ function snapshot(): Snapshot {
   };
 }
 
-function event(seq: number, name: string, data: Record<string, unknown>): BoardEvent {
+function event(seq: number, name: EventName, data: Record<string, unknown>): BoardEvent {
   return { board: 1, seq, event: name, data, actor: { id: 8, username: "bob" }, ts: "2025-01-01T00:00:00Z" };
 }
 

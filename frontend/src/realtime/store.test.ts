@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from "vitest";
 
 import { ApiError } from "../api/client";
 import type { BoardEvent, Card, Snapshot } from "../api/types";
+import type { EventName } from "./protocol";
 import type { BoardHandlers, Connection } from "./connection";
 import { BoardStore, mergePresence } from "./store";
 
@@ -40,7 +41,7 @@ function snapshot(seq: number, cards: Card[]): Snapshot {
   };
 }
 
-function event(seq: number, name: string, data: object, actor = { id: 2, username: "bob" }): BoardEvent {
+function event(seq: number, name: EventName, data: object, actor = { id: 2, username: "bob" }): BoardEvent {
   return { board: 1, seq, event: name, data: data as Record<string, unknown>, actor, ts: "2025-01-01T00:00:00Z" };
 }
 
