@@ -1,22 +1,32 @@
 """The one error shape of the API: ``{"error": CODE, "message": TEXT, "detail"?: {...}}``.
 
 Every failure — a domain error from the services, a DRF exception, Django's own
-``Http404``/``PermissionDenied``, an oversized body — leaves through
-:func:`exception_handler`, so clients parse one shape whatever went wrong.
+``Http404``/``PermissionDenied``, an oversized body, a dependency that is down — leaves
+through :func:`exception_handler`, so clients parse one shape whatever went wrong. Errors
+raised outside DRF's views reach ``project.views.server_error``, which answers the same
+shape for dependency failures and API paths.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
+from django.db.utils import InterfaceError, OperationalError
 from django.http import Http404
+from redis.exceptions import RedisError
 from rest_framework import exceptions
 from rest_framework.response import Response
 
-from collab.exceptions import CorkboardError
+from collab.exceptions import CorkboardError, ServiceUnavailable
+
+logger = logging.getLogger(__name__)
+
+# A dependency (PostgreSQL, Redis) failing: the request may succeed if retried later.
+DEPENDENCY_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError, RedisError)
 
 # DRF exception classes and the wire code each maps to, most specific first.
 _CODES: tuple[tuple[type[exceptions.APIException], str], ...] = (
@@ -62,6 +72,25 @@ def error_body(code: str, message: str, detail: dict[str, Any] | None = None) ->
     if detail:
         body["detail"] = detail
     return body
+
+
+def error_headers(error: CorkboardError) -> dict[str, str]:
+    """Return the headers that go with a domain error (``Retry-After`` for a 503)."""
+    if isinstance(error, ServiceUnavailable):
+        return {"Retry-After": str(error.retry_after)}
+    return {}
+
+
+def dependency_failure(exc: BaseException | None) -> ServiceUnavailable | None:
+    """Return the 503 to answer for ``exc`` if a dependency failed, else ``None``.
+
+    The failure is logged as one line, without the traceback: it is the dependency's
+    state, not a bug here.
+    """
+    if not isinstance(exc, DEPENDENCY_ERRORS):
+        return None
+    logger.warning("Dependency unavailable: %s: %s", type(exc).__name__, str(exc).strip())
+    return ServiceUnavailable()
 
 
 def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -116,10 +145,16 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
+    else:
+        exc = dependency_failure(exc) or exc
 
     if isinstance(exc, CorkboardError):
         set_rollback()
-        return Response(error_body(exc.code, exc.message, exc.detail), status=exc.status)
+        return Response(
+            error_body(exc.code, exc.message, exc.detail),
+            status=exc.status,
+            headers=error_headers(exc),
+        )
     if isinstance(exc, exceptions.APIException):
         set_rollback()
         return _from_api_exception(exc)

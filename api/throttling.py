@@ -1,13 +1,24 @@
 """Rate limits, counted in Django's default cache (Redis), so they hold across processes.
 
-Clients are told when to come back with ``Retry-After`` on the 429 (api/errors.py).
+Redis is a cache here, not the truth: while it is unreachable each process counts in its
+own memory instead (:class:`ThrottleCache`), so requests keep being answered and limits
+keep holding per process. Clients are told when to come back with ``Retry-After`` on the
+429 (api/errors.py). The log-in rule (:class:`LoginThrottle`) also guards the admin's
+log-in form (project/views.py).
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
+import threading
+import time
 from typing import TYPE_CHECKING, Any
 
+from django.core.cache import cache as shared_cache
+from django.core.cache.backends.locmem import LocMemCache
+from django.http import HttpRequest
+from redis.exceptions import RedisError
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
@@ -16,8 +27,66 @@ if TYPE_CHECKING:
     # rest_framework.views imports the permission and throttle classes named in settings.
     from rest_framework.views import APIView
 
+logger = logging.getLogger(__name__)
+
 # Usernames are at most 150 characters; longer values are cut before keying the cache.
 _MAX_USERNAME = 150
+# After a failure the shared cache is left alone for this long: a paused Redis then
+# costs one socket timeout per process per interval, not one per request.
+_RETRY_SHARED_AFTER = 5.0
+_CACHE_ERRORS = (RedisError, OSError)
+
+
+class ThrottleCache:
+    """The shared cache, or this process's memory while the shared one fails.
+
+    An outage is logged once when it starts and once when it ends, not per request.
+    """
+
+    def __init__(self) -> None:
+        self._local = LocMemCache("corkboard-throttles", {"OPTIONS": {"MAX_ENTRIES": 10_000}})
+        self._lock = threading.Lock()
+        self._retry_at = 0.0
+        self._down = False
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._call("get", key, default)
+
+    def set(self, key: str, value: Any, timeout: float | None = None) -> None:
+        self._call("set", key, value, timeout)
+
+    def _call(self, method: str, *args: Any) -> Any:
+        if time.monotonic() >= self._retry_at:
+            try:
+                result = getattr(shared_cache, method)(*args)
+            except _CACHE_ERRORS as error:
+                self._failed(error)
+            else:
+                self._recovered()
+                return result
+        return getattr(self._local, method)(*args)
+
+    def _failed(self, error: Exception) -> None:
+        with self._lock:
+            self._retry_at = time.monotonic() + _RETRY_SHARED_AFTER
+            if self._down:
+                return
+            self._down = True
+        logger.warning(
+            "Shared cache unreachable (%s): rate limits count per process until it is back.",
+            error,
+        )
+
+    def _recovered(self) -> None:
+        if not self._down:
+            return
+        with self._lock:
+            was_down, self._down = self._down, False
+        if was_down:
+            logger.warning("Shared cache reachable again: rate limits are shared again.")
+
+
+throttle_cache = ThrottleCache()
 
 
 class ClientAddressMixin:
@@ -28,7 +97,9 @@ class ClientAddressMixin:
     every limit. Behind a proxy, set ``REST_FRAMEWORK["NUM_PROXIES"]``.
     """
 
-    def get_ident(self, request: Request) -> str:
+    cache: Any = throttle_cache
+
+    def get_ident(self, request: Request | HttpRequest) -> str:
         if api_settings.NUM_PROXIES is None:
             return str(request.META.get("REMOTE_ADDR") or "unknown")
         return SimpleRateThrottle.get_ident(self, request)  # type: ignore[arg-type]
@@ -56,18 +127,17 @@ class LoginThrottle(ClientAddressMixin, SimpleRateThrottle):
 
     The address bucket slows one client guessing many accounts; the username bucket
     slows many clients guessing one account. Either running out refuses the attempt.
+    The API's log-in and the admin's count in the same buckets.
     """
 
     scope = "login"
     duration: int
     num_requests: int
 
-    def get_cache_key(self, request: Request, view: APIView) -> str:
+    def get_cache_key(self, request: Request | HttpRequest, view: APIView | None) -> str:
         return self.cache_format % {"scope": "login-ip", "ident": self.get_ident(request)}
 
-    def username_cache_key(self, request: Request) -> str | None:
-        data: Any = request.data
-        username = data.get("username") if isinstance(data, dict) else None
+    def username_cache_key(self, username: object) -> str | None:
         if not isinstance(username, str) or not username.strip():
             return None
         # Hashed: the username is the client's text, and cache keys must be plain.
@@ -77,9 +147,17 @@ class LoginThrottle(ClientAddressMixin, SimpleRateThrottle):
         return self.cache_format % {"scope": "login-user", "ident": ident}
 
     def allow_request(self, request: Request, view: APIView) -> bool:
+        data: Any = request.data
+        return self.allow_attempt(request, data.get("username") if isinstance(data, dict) else None)
+
+    def allow_attempt(self, request: Request | HttpRequest, username: object) -> bool:
+        """Count an attempt to sign in as ``username``; ``False`` if a bucket is full.
+
+        After ``False``, :meth:`wait` gives the seconds until the attempt may be retried.
+        """
         if self.rate is None:
             return True
-        keys = [self.get_cache_key(request, view), self.username_cache_key(request)]
+        keys = [self.get_cache_key(request, None), self.username_cache_key(username)]
         self.now = self.timer()
         checked: list[tuple[str, list[float]]] = []
         refused: list[list[float]] = []

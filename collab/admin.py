@@ -11,8 +11,6 @@ takes effect live, and is recorded in the audit log, which no one can edit or de
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
@@ -20,7 +18,12 @@ from django.utils.text import Truncator
 
 from accounts.models import ApiToken, User
 from collab.admin_accounts import ApiTokenAdmin, CorkboardUserAdmin
-from collab.admin_actions import ModerationPermissions, ReadOnlyAdmin, reasoned_action
+from collab.admin_actions import (
+    ModerationPermissions,
+    ReadOnlyAdmin,
+    ReadOnlyPermissions,
+    reasoned_action,
+)
 from collab.admin_moderation import ModerationActionAdmin, ReportAdmin
 from collab.models import (
     Board,
@@ -41,7 +44,7 @@ from collab.services.moderation import (
 )
 
 
-class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
+class MembershipInline(ReadOnlyPermissions, admin.TabularInline):  # type: ignore[type-arg]
     """The members of a workspace, read-only (roles change through ``member_*`` services)."""
 
     model = Membership
@@ -53,15 +56,6 @@ class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Membership]:
         return super().get_queryset(request).select_related("user", "workspace")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Workspace)

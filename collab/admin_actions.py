@@ -1,13 +1,13 @@
 """How the admin writes: never through its forms, only through actions that ask why.
 
-:class:`ReadOnlyAdmin` pages show rows but never write them: every change must go
-through ``collab.services`` so that it is checked, recorded as an event and broadcast
-live. The admin's only writes are moderation actions built by :func:`reasoned_action`,
-which follow Django's own "delete selected" pattern: the first POST from the change
-list answers with a confirmation page listing the selected objects and a reason field;
-that page posts back to the change list with ``apply`` set, and only then is the
-service called, once per object. A domain error on one object is shown as a message and
-does not stop the others.
+:class:`ReadOnlyAdmin` pages and :class:`ReadOnlyPermissions` inlines show rows but
+never write them: every change must go through ``collab.services`` so that it is
+checked, recorded as an event and broadcast live. The admin's only writes are
+moderation actions built by :func:`reasoned_action`, which follow Django's own "delete
+selected" pattern: the first POST from the change list answers with a confirmation page
+listing the selected objects and a reason field; that page posts back to the change
+list with ``apply`` set, and only then is the service called, once per object. A domain
+error on one object is shown as a message and does not stop the others.
 """
 
 from __future__ import annotations
@@ -33,10 +33,10 @@ Apply = Callable[[Any, Any, str], object]
 ModelAdmin = admin.ModelAdmin  # type: ignore[type-arg]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """A model admin that shows rows but never writes them (writes belong to services)."""
+class ReadOnlyPermissions:
+    """Show rows but never write them (writes belong to services): for admins and inlines."""
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -44,6 +44,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class ReadOnlyAdmin(ReadOnlyPermissions, admin.ModelAdmin):  # type: ignore[type-arg]
+    """A model admin that shows rows but never writes them."""
 
 
 class ReasonForm(forms.Form):

@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from collab.admin_actions import ReadOnlyAdmin, reasoned_action
+from collab.admin_actions import ReadOnlyAdmin, ReadOnlyPermissions, reasoned_action
 from collab.exceptions import BadRequest
 from collab.models import Card, Comment, ModerationAction, Report, ReportStatus, ReportTarget
 from collab.permissions import is_moderator
@@ -84,7 +84,7 @@ def _report_action(name: str, description: str, apply: Any, done_message: str) -
     )
 
 
-class ModerationActionInline(admin.TabularInline):  # type: ignore[type-arg]
+class ModerationActionInline(ReadOnlyPermissions, admin.TabularInline):  # type: ignore[type-arg]
     """What moderators did about a report, read-only (the audit log is append-only)."""
 
     model = ModerationAction
@@ -95,15 +95,6 @@ class ModerationActionInline(admin.TabularInline):  # type: ignore[type-arg]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ModerationAction]:
         return super().get_queryset(request).select_related("moderator")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class ReportAdmin(ReadOnlyAdmin):

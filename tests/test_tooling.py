@@ -132,3 +132,32 @@ def test_dockerfile_builds_the_front_end_and_runs_daphne_as_non_root() -> None:
     assert "collectstatic --noinput" in dockerfile
     assert re.search(r"^USER (?!root)\w+$", dockerfile, re.MULTILINE)
     assert re.search(r'^CMD \["daphne".*"project\.asgi:application"\]$', dockerfile, re.MULTILINE)
+
+
+def test_the_test_command_checks_the_layers_contract() -> None:
+    assert re.search(
+        r'^run_check "lint-imports[^"]*" "\$VENV/bin/lint-imports"$', _read("bin/test"), re.M
+    )
+    assert re.search(r"^import-linter==\d+(\.\d+)+$", _read("requirements-dev.txt"), re.M)
+    pyproject = _read("pyproject.toml")
+    assert 'layers = ["project", "api | realtime", "collab", "accounts"]' in pyproject
+    assert 'ignore_imports = ["collab.** -> realtime.publish"]' in pyproject
+
+
+def test_the_layers_contract_holds() -> None:
+    result = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "lint-imports"), "--no-cache"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_django_filter_is_not_a_dependency() -> None:
+    """Installed and configured but off in every view: dropped, not carried along."""
+    for name in ("requirements.txt", "project/settings.py", "api/views/base.py"):
+        text = _read(name).lower()
+        assert "django-filter" not in text and "django_filters" not in text, name
+        assert "filter_backends" not in text, name

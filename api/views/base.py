@@ -1,4 +1,4 @@
-"""The base of every API view: JSON in and out, strict input, paginated lists."""
+"""The base of every API view: JSON in and out, strict input, paginated lists, no caching."""
 
 from __future__ import annotations
 
@@ -36,6 +36,18 @@ class ApiView(APIView):
     parser_classes = [JSONParser]
     metadata_class = RouteMetadata
 
+    def finalize_response(
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
+        """Forbid caching: responses carry private rows, tokens and tickets, errors too.
+
+        A view that means to be cacheable sets its own ``Cache-Control``.
+        """
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "no-store"
+        return response
+
     def parsed(self, serializer_class: SerializerClass) -> dict[str, Any]:
         """Return the body validated by ``serializer_class`` (400 otherwise)."""
         serializer = serializer_class(data=self.request.data)
@@ -68,7 +80,6 @@ class ApiViewSet(ApiView, GenericViewSet):  # type: ignore[type-arg]
     """
 
     pagination_class = PagePagination
-    filter_backends: list[Any] = []
 
     def page(self, rows: Iterable[Any], serializer_class: SerializerClass) -> Response:
         """Return one page of ``rows`` represented by ``serializer_class``."""

@@ -129,3 +129,20 @@ def test_a_bare_checkout_can_run_makemigrations_check():
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_published_key_is_refused_by_one_rule_in_one_module():
+    """The rule lives in project/secret_key.py; entry points and settings do not repeat it."""
+    callers = {
+        path.relative_to(ROOT).as_posix()
+        for folder in ("project", "api", "collab", "realtime", "accounts")
+        for path in (ROOT / folder).rglob("*.py")
+        if "check_secret_key(" in path.read_text(encoding="utf-8")
+    }
+    assert callers == {"project/secret_key.py"}
+
+
+def test_a_configured_deployment_refuses_the_published_key_for_every_checked_command():
+    result = _run("migrate", "--plan", DEBUG="0", DATABASE_URL="sqlite:///:memory:")
+    assert result.returncode != 0
+    assert "SECRET_KEY is unset" in result.stderr

@@ -10,6 +10,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from tests.conftest import client_for
+
 PAGES = [
     pytest.param("/", id="spa-root"),
     pytest.param("/b/1/c/2", id="spa-deep-link"),
@@ -82,3 +84,47 @@ def test_api_errors_are_json_not_html(db):
     response = Client().get("/api/v1/<script>alert(1)</script>/")
     assert response["Content-Type"] == "application/json"
     assert "<script>" not in response.content.decode()
+
+
+def _no_store(response) -> None:
+    assert response["Cache-Control"] == "no-store", (response.status_code, response.headers)
+
+
+def test_secret_bearing_responses_are_never_stored(team, session_for):
+    """A plaintext token or a socket ticket must not land in a browser or proxy cache."""
+    browser = session_for(team.member)
+    created = browser.post(
+        "/api/v1/tokens/",
+        {"name": "ci", "scopes": ["read"]},
+        format="json",
+        HTTP_X_CSRFTOKEN=browser.cookies["csrftoken"].value,
+    )
+    assert created.status_code == 201, created.content
+    _no_store(created)
+    _no_store(browser.get("/api/v1/tokens/"))
+    ticket = client_for(team.member).post("/api/v1/auth/ws-ticket/")
+    assert ticket.status_code == 200
+    _no_store(ticket)
+
+
+def test_private_reads_and_errors_are_never_stored(team):
+    member = client_for(team.member)
+    board = member.get(f"/api/v1/boards/{team.board.pk}/")
+    assert board.status_code == 200
+    _no_store(board)
+    _no_store(member.get(f"/api/v1/boards/{team.board.pk}/snapshot/"))
+    _no_store(member.get("/api/v1/me/"))
+    for response in (
+        client_for(team.outsider).get(f"/api/v1/boards/{team.board.pk}/"),  # 404
+        client_for(None).get("/api/v1/me/"),  # 401
+        member.post("/api/v1/cards/", {"title": ""}, format="json"),  # 400
+        member.get("/api/v1/nowhere/"),  # no route
+    ):
+        assert response.status_code >= 400
+        _no_store(response)
+
+
+def test_the_api_schema_stays_cacheable(db):
+    response = Client().get("/api/v1/schema/")
+    assert response.status_code == 200
+    assert "no-store" not in response.get("Cache-Control", "")
