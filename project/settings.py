@@ -10,7 +10,7 @@ from typing import Any
 
 import environ
 
-from project.secret_key import INSECURE_DEFAULT_SECRET, check_secret_key
+from project.secret_key import INSECURE_DEFAULT_SECRET
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -21,11 +21,9 @@ if env.bool("READ_DOT_ENV", default=False):
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default=INSECURE_DEFAULT_SECRET)
 ALLOW_INSECURE_KEY = env.bool("CORKBOARD_ALLOW_INSECURE_KEY", default=False)
-# Serving (project/asgi.py, project/wsgi.py) always refuses the published key with
-# DEBUG off. A configuration that sets DEBUG explicitly is refused here already, for
-# every management command; a bare checkout can still run makemigrations and the like.
-if "DEBUG" in env.ENVIRON:
-    check_secret_key(SECRET_KEY, debug=DEBUG, allow_insecure=ALLOW_INSECURE_KEY)
+# Whether the environment configures DEBUG at all: a bare checkout does not, and may
+# run management commands with the published key (project/secret_key.py).
+DEBUG_CONFIGURED = "DEBUG" in env.ENVIRON
 
 ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -39,8 +37,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "project.apps.ProjectConfig",
     "rest_framework",
-    "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
@@ -51,6 +49,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Refuses the published secret key when a server starts, then steps aside.
+    "project.secret_key.RefusePublishedKeyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "project.security.ContentSecurityPolicyMiddleware",
     # Outside WhiteNoise, so that the app shell it serves at / is not frameable either.
@@ -91,6 +91,8 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # An unreachable database fails a request in seconds instead of hanging it.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 
 AUTH_USER_MODEL = "accounts.User"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -133,6 +135,11 @@ REDIS_URL: str | None = env.str("REDIS_URL", default=None) or None
 CHANNEL_LAYERS: dict[str, Any]
 CACHES: dict[str, Any]
 if REDIS_URL:
+    from redis.asyncio.retry import Retry
+    from redis.backoff import ExponentialBackoff
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
     CHANNEL_LAYERS = {
         "default": {
             # The pub/sub layer: lower CPU and no silent drops under bursts (DESIGN,
@@ -150,6 +157,11 @@ if REDIS_URL:
                         "socket_keepalive": True,
                         "max_connections": env.int("REDIS_MAX_CONNECTIONS", default=10_000),
                         "health_check_interval": 30,
+                        # A pooled connection goes stale when Redis restarts: retry on a
+                        # fresh one (backoff 50 ms .. 0.5 s, 3 tries) rather than drop the
+                        # publish. The catch-up sweep covers what still fails.
+                        "retry": Retry(ExponentialBackoff(cap=0.5, base=0.05), 3),
+                        "retry_on_error": [RedisConnectionError, RedisTimeoutError, OSError],
                     }
                 ],
                 "prefix": env.str("CHANNEL_PREFIX", default="corkboard"),
@@ -161,6 +173,9 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": env.str("CACHE_URL", default=REDIS_URL),
             "KEY_PREFIX": env.str("CACHE_PREFIX", default="corkboard"),
+            # A cache is never worth a long wait: a down or paused Redis fails fast, and
+            # the throttles fall back to per-process counting (api/throttling.py).
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
 else:
@@ -214,7 +229,6 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": env.int("NUM_PROXIES") if env.str("NUM_PROXIES", default="") else None,
     "DEFAULT_PAGINATION_CLASS": "api.pagination.PagePagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": [
         "api.throttling.AnonThrottle",
         "api.throttling.UserThrottle",
@@ -259,6 +273,16 @@ WS_RATE_BURST = env.int("WS_RATE_BURST", default=40)
 # Each socket refreshes its entry every 7 s, so a killed process leaves no ghost
 # for longer than TTL + 7 s (27 s by default).
 PRESENCE_TTL_SECONDS = env.int("PRESENCE_TTL_SECONDS", default=20)
+# Presence keys in the layer's Redis are "<PRESENCE_PREFIX>:presence:<board>".
+PRESENCE_PREFIX = env.str("PRESENCE_PREFIX", default=env.str("CHANNEL_PREFIX", default="corkboard"))
+# Every this many seconds each process reads the head seq of its subscribed boards and
+# gap-fills sockets that stayed behind for a whole interval (a dropped publish).
+REALTIME_SWEEP_SECONDS = env.float("REALTIME_SWEEP_SECONDS", default=2.0)
+# A request thread waits at most this long for its after-commit publish.
+REALTIME_PUBLISH_WAIT_SECONDS = env.float("REALTIME_PUBLISH_WAIT_SECONDS", default=1.0)
+# On SIGTERM a Daphne process closes its sockets (1012) and waits this long at most
+# for in-flight requests before it stops.
+REALTIME_SHUTDOWN_GRACE_SECONDS = env.float("REALTIME_SHUTDOWN_GRACE_SECONDS", default=7.0)
 
 LOGGING = {
     "version": 1,

@@ -19,7 +19,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.http.request import split_domain_port, validate_host
 
-from accounts.tickets import ticket_redeem
+from accounts.models import ApiToken
+from accounts.tickets import TicketClaim, ticket_claim, ticket_credential_valid
+from realtime import outage
 
 Scope = dict[str, Any]
 
@@ -70,12 +72,41 @@ def origin_allowed(scope: Scope) -> bool:
 
 
 @database_sync_to_async
-def _user_for_ticket(ticket: str) -> Any:
-    user_id = ticket_redeem(ticket)
-    if user_id is None:
-        return AnonymousUser()
-    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
-    return user or AnonymousUser()
+def _claim_ticket(ticket: str) -> tuple[Any, TicketClaim | None]:
+    """Return the ticket's user and claim, or an anonymous user when it admits nobody."""
+    try:
+        claim = ticket_claim(ticket)
+    except Exception as error:  # the cache (Redis) is down: nobody is admitted
+        outage.report("redeeming a socket ticket", error)
+        return AnonymousUser(), None
+    if claim is None:
+        return AnonymousUser(), None
+    user = get_user_model().objects.filter(pk=claim.user_id, is_active=True).first()
+    return (user, claim) if user is not None else (AnonymousUser(), None)
+
+
+def credential_alive(scope: Scope) -> bool:
+    """Return whether the session or token that opened a socket is still valid.
+
+    Asked once the socket has joined its session/token group: a log-out or revocation
+    that happened between authentication and the join published its close to nobody.
+    """
+    if scope.get("auth") == "session":
+        session = scope.get("session")
+        key = getattr(session, "session_key", None)
+        return bool(key) and session is not None and session.exists(key)
+    credential = scope.get("credential") or {}
+    user = scope.get("user")
+    claim = TicketClaim(
+        getattr(user, "pk", 0) or 0, credential.get("token"), credential.get("session")
+    )
+    try:
+        return ticket_credential_valid(claim)
+    except Exception as error:  # the cache is down: the DB check of a token still ran
+        outage.report("re-checking a socket's credential", error)
+        return claim.token_id is None or bool(
+            ApiToken.objects.filter(pk=claim.token_id, revoked_at__isnull=True).exists()
+        )
 
 
 class SocketAuthMiddleware:
@@ -91,8 +122,10 @@ class SocketAuthMiddleware:
         query = parse_qs(bytes(scope.get("query_string", b"")).decode("latin-1"))
         if "ticket" in query:
             headers = [(k, v) for k, v in scope.get("headers", []) if k != b"cookie"]
-            user = await _user_for_ticket(query["ticket"][0])
+            user, claim = await _claim_ticket(query["ticket"][0])
             scope = {**scope, "headers": headers, "user": user, "auth": "ticket"}
+            if claim is not None:
+                scope["credential"] = {"token": claim.token_id, "session": claim.session}
             return await self.inner(scope, receive, send)
         if not origin_allowed(scope):
             return await WebsocketDenier()(scope, receive, send)

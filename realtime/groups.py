@@ -9,3 +9,17 @@ def board_group(board_id: int) -> str:
 def user_group(user_id: int) -> str:
     """Return the group of every socket a user has open (for suspension)."""
     return f"user-{user_id}"
+
+
+def session_group(session_digest: str) -> str:
+    """Return the group of every socket opened through one browser session (for log-out).
+
+    Takes the session key's digest (``realtime.publish.session_digest``), never the key:
+    group names travel through Redis and may be logged.
+    """
+    return f"session-{session_digest[:40]}"
+
+
+def token_group(token_id: int) -> str:
+    """Return the group of every socket opened with one token's tickets (for revocation)."""
+    return f"token-{token_id}"

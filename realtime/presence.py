@@ -9,6 +9,7 @@ them), in this process's memory otherwise. Presence is never written to the data
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 import weakref
@@ -16,10 +17,17 @@ from typing import Any, Protocol
 
 from django.conf import settings
 from redis import asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import RedisError
+
+from realtime import outage
 
 Entry = dict[str, Any]
 
 _STATE_RANK = {"editing": 2, "viewing": 1}
+# What an unreachable or restarting Redis raises (OSError: refused or reset sockets).
+_ERRORS = (RedisError, OSError, asyncio.TimeoutError)
 
 
 class PresenceStore(Protocol):
@@ -55,11 +63,17 @@ class MemoryPresence:
 
 
 class RedisPresence:
-    """Presence in one Redis hash per board: field = socket channel, value = entry."""
+    """Presence in one Redis hash per board: field = socket channel, value = entry.
+
+    This process's own entries are mirrored in memory: while Redis is unreachable,
+    presence degrades to the local sockets (logged once, see :mod:`realtime.outage`)
+    instead of failing the socket, and the heartbeat writes them back once it returns.
+    """
 
     def __init__(self, url: str, prefix: str) -> None:
         self.url = url
         self.prefix = prefix
+        self.local = MemoryPresence()
         # One client per event loop: a client is bound to the loop that created it.
         self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis] = (
             weakref.WeakKeyDictionary()
@@ -69,7 +83,14 @@ class RedisPresence:
         loop = asyncio.get_running_loop()
         client = self._clients.get(loop)
         if client is None:
-            client = aioredis.Redis.from_url(self.url, socket_timeout=5, socket_connect_timeout=5)
+            # Short timeouts and one quick retry (a stale connection after a restart):
+            # presence runs on the socket's own task, which must not wait on Redis long.
+            client = aioredis.Redis.from_url(
+                self.url,
+                socket_timeout=2,
+                socket_connect_timeout=2,
+                retry=Retry(ExponentialBackoff(cap=0.2, base=0.05), 1),
+            )
             self._clients[loop] = client
         return client
 
@@ -77,18 +98,30 @@ class RedisPresence:
         return f"{self.prefix}:presence:{board_id}"
 
     async def put(self, board_id: int, channel: str, entry: Entry) -> None:
+        await self.local.put(board_id, channel, entry)
         value = json.dumps({**entry, "expires": time.time() + _ttl()})
         key = self._key(board_id)
-        async with self._client().pipeline(transaction=False) as pipe:
-            pipe.hset(key, channel, value)
-            pipe.expire(key, int(_ttl() * 2))
-            await pipe.execute()
+        try:
+            async with self._client().pipeline(transaction=False) as pipe:
+                pipe.hset(key, channel, value)
+                pipe.expire(key, int(_ttl() * 2))
+                await pipe.execute()
+        except _ERRORS as error:
+            outage.report("presence (Redis)", error)
 
     async def remove(self, board_id: int, channel: str) -> None:
-        await self._client().hdel(self._key(board_id), channel)
+        await self.local.remove(board_id, channel)
+        try:
+            await self._client().hdel(self._key(board_id), channel)
+        except _ERRORS as error:
+            outage.report("presence (Redis)", error)
 
     async def entries(self, board_id: int) -> list[Entry]:
-        raw = await self._client().hgetall(self._key(board_id))
+        try:
+            raw = await self._client().hgetall(self._key(board_id))
+        except _ERRORS as error:
+            outage.report("presence (Redis)", error)
+            return await self.local.entries(board_id)
         now = time.time()
         live: list[Entry] = []
         expired: list[bytes | str] = []
@@ -99,7 +132,8 @@ class RedisPresence:
             else:
                 expired.append(channel)
         if expired:
-            await self._client().hdel(self._key(board_id), *expired)
+            with contextlib.suppress(*_ERRORS):
+                await self._client().hdel(self._key(board_id), *expired)
         return live
 
 
@@ -129,8 +163,7 @@ def store() -> PresenceStore:
     global _store
     if _store is None:
         if settings.REDIS_URL:
-            prefix = settings.CHANNEL_LAYERS["default"]["CONFIG"].get("prefix", "corkboard")
-            _store = RedisPresence(settings.REDIS_URL, prefix)
+            _store = RedisPresence(settings.REDIS_URL, settings.PRESENCE_PREFIX)
         else:
             _store = MemoryPresence()
     return _store

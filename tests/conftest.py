@@ -37,8 +37,7 @@ def _clear_redis(settings: Any) -> None:
         if keys:
             client.delete(*keys)
     layer_client = redis.Redis.from_url(settings.REDIS_URL)
-    prefix = settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"]
-    keys = list(layer_client.scan_iter(f"{prefix}:presence:*", count=1000))
+    keys = list(layer_client.scan_iter(f"{settings.PRESENCE_PREFIX}:presence:*", count=1000))
     if keys:
         layer_client.delete(*keys)
 

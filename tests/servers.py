@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -101,6 +103,36 @@ class DaphneServer:
             self.process.wait()
         self.process = None
 
+    def terminate(self, timeout: float = 15) -> float | None:
+        """Send SIGTERM; return the seconds until the process exited, ``None`` if it did not.
+
+        A process that outlives ``timeout`` is killed (and ``None`` returned).
+        """
+        if self.process is None:
+            return 0.0
+        started = time.monotonic()
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=timeout)
+            elapsed: float | None = time.monotonic() - started
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            elapsed = None
+        self.process = None
+        return elapsed
+
+    def kill(self) -> None:
+        """SIGKILL the process (a crash: no goodbye to its clients)."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+    def log(self) -> str:
+        """Return what the process has written so far."""
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
     def restart(self) -> None:
         """Stop the process and start a new one on the same port."""
         self.stop()
@@ -121,3 +153,76 @@ def daphne(port: int | None = None, **extra_env: str) -> Iterator[str]:
         yield server.url
     finally:
         server.close()
+
+
+class RedisServer:
+    """A throwaway ``redis-server`` on its own port, for fault tests to kill, pause and restart.
+
+    Never the machine's shared Redis: other test runs use that one. :meth:`close` always
+    leaves no process behind.
+    """
+
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.url = f"redis://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.paused = False
+
+    def start(self, timeout: float = 10) -> None:
+        """Start it (on the same port as before) and return once it answers PING."""
+        import redis
+
+        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1"]
+        command += ["--save", "", "--appendonly", "no", "--dir", tempfile.gettempdir()]
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        client = redis.Redis.from_url(self.url, socket_connect_timeout=0.5, socket_timeout=0.5)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                client.ping()
+                client.close()
+                return
+            except redis.RedisError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("redis-server did not start") from None
+                time.sleep(0.05)
+
+    def kill(self) -> None:
+        """SIGKILL it: every connection to it breaks at once, nothing is saved."""
+        if self.process is not None:
+            self.resume()
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+    def pause(self) -> None:
+        """SIGSTOP it: connections stay open and nothing answers."""
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGSTOP)
+        self.paused = True
+
+    def resume(self) -> None:
+        """SIGCONT a paused server."""
+        if self.process is not None and self.paused:
+            os.kill(self.process.pid, signal.SIGCONT)
+        self.paused = False
+
+    def close(self) -> None:
+        self.kill()
+
+    def env(self) -> dict[str, str]:
+        """Return the Daphne environment that points the layer, cache and presence here."""
+        return {"REDIS_URL": f"{self.url}/0", "CACHE_URL": f"{self.url}/1"}
+
+
+@contextmanager
+def redis_server() -> Iterator[RedisServer]:
+    """Run a private ``redis-server`` until the block ends."""
+    server = RedisServer()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.kill()

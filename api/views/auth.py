@@ -11,7 +11,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.models import TokenScope
+from accounts.models import ApiToken, TokenScope
 from accounts.tickets import ticket_issue
 from api.authentication import SessionAuthentication
 from api.errors import InvalidCredentials
@@ -21,7 +21,7 @@ from api.serializers import CsrfTokenOutput, LoginInput, SignupInput, WsTicketOu
 from api.throttling import AnonThrottle, LoginThrottle, SignupThrottle
 from api.views.base import ApiView, no_content, represented
 from collab.representations import MeSerializer
-from collab.services.users import user_signup
+from collab.services.users import session_end, session_ticket_ref, user_signup
 
 _TAGS = ["auth"]
 
@@ -95,7 +95,10 @@ class LogoutView(ApiView):
 
     @extend_schema(tags=_TAGS, request=None, responses={204: None, **errors(403)})
     def post(self, request: Request) -> Response:
+        session_key = request._request.session.session_key
         logout(request._request)
+        # The session is gone: void its socket tickets and close its sockets.
+        session_end(session_key=session_key)
         return no_content()
 
 
@@ -109,7 +112,14 @@ class WsTicketView(ApiView):
 
     @extend_schema(tags=_TAGS, request=None, responses={200: WsTicketOutput, **errors(403)})
     def post(self, request: Request) -> Response:
-        ticket = ticket_issue(int(request.user.pk or 0))
+        # The ticket records the credential it came through, and dies with it.
+        if isinstance(request.auth, ApiToken):
+            ticket = ticket_issue(int(request.user.pk or 0), token_id=request.auth.pk)
+        else:
+            session_key = request._request.session.session_key
+            ticket = ticket_issue(
+                int(request.user.pk or 0), session=session_ticket_ref(session_key)
+            )
         return Response({"ticket": ticket, "expires_in": settings.WS_TICKET_TTL_SECONDS})
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import ApiToken, TokenScope
@@ -12,6 +13,7 @@ from accounts.tokens import TOKEN_PREFIX, token_digest
 from collab.exceptions import Forbidden, NotFound
 from collab.permissions import AnyUser
 from collab.validation import clean_text, invalid
+from realtime.publish import disconnect_token
 
 
 def token_create(
@@ -38,14 +40,22 @@ def token_create(
 
 
 def token_revoke(*, actor: AnyUser, token_id: int) -> None:
-    """Revoke one of the actor's tokens; it stops working at once."""
+    """Revoke one of the actor's tokens; it stops working at once.
+
+    Its unspent socket tickets open nothing (redeeming checks the token), and the
+    sockets opened with its tickets close, in every process.
+    """
     if not actor.is_authenticated:
         raise NotFound("Token not found.")
-    updated = ApiToken.objects.filter(
-        pk=token_id, user_id=actor.pk, revoked_at__isnull=True
-    ).update(revoked_at=timezone.now())
-    if not updated and not ApiToken.objects.filter(pk=token_id, user_id=actor.pk).exists():
-        raise NotFound("Token not found.")
+    with transaction.atomic():
+        updated = ApiToken.objects.filter(
+            pk=token_id, user_id=actor.pk, revoked_at__isnull=True
+        ).update(revoked_at=timezone.now())
+        if not updated and not ApiToken.objects.filter(pk=token_id, user_id=actor.pk).exists():
+            raise NotFound("Token not found.")
+        # Also when it was revoked already: closing is idempotent, and a socket that
+        # raced the first revocation is closed by the second.
+        transaction.on_commit(lambda: disconnect_token(token_id))
 
 
 def token_touch(token: ApiToken) -> None:

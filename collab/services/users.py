@@ -10,10 +10,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User as StoredUser
+from accounts.tickets import tickets_void_session
 from collab.exceptions import Conflict, Forbidden, NotFound
 from collab.permissions import AnyUser, is_moderator
 from collab.validation import clean_text, invalid
-from realtime.publish import disconnect_user
+from realtime.publish import disconnect_session, disconnect_user, session_digest
 
 User = get_user_model()
 
@@ -47,6 +48,23 @@ def user_signup(*, username: str, email: str, password: str) -> StoredUser:
     except IntegrityError as error:
         # A concurrent sign-up took the name between the check and the insert.
         raise taken from error
+
+
+def session_ticket_ref(session_key: str | None) -> str | None:
+    """Return what a socket ticket issued through a session records of it (a digest)."""
+    return session_digest(session_key) if session_key else None
+
+
+def session_end(*, session_key: str | None) -> None:
+    """Cut off what a browser session opened, once it has ended (log-out).
+
+    Its unspent socket tickets are voided and its sockets close, in every process. Call
+    after the session itself is flushed; a missing key (no session) is a no-op.
+    """
+    if not session_key:
+        return
+    tickets_void_session(session_digest(session_key))
+    transaction.on_commit(lambda: disconnect_session(session_key))
 
 
 def _end_sessions(user_id: int) -> None:

@@ -353,3 +353,44 @@ async def test_client_cannot_inject_layer_messages(team):
     await socket.send_json_to({"type": "ping"})
     assert await receive(socket) == {"type": "pong"}
     await close(socket)
+
+
+@pytest.mark.parametrize("where", ["other-board", "other-workspace", "missing"])
+async def test_presence_refuses_a_card_that_is_not_on_the_board(team, where):
+    """Defect 9: presence names only cards of the board; nothing else is broadcast."""
+
+    def foreign_card() -> int:
+        from tests.factories import make_board, make_card, make_column, make_workspace
+
+        if where == "missing":
+            return 987654321
+        if where == "other-board":
+            board = make_board(team.owner, team.workspace, title="Other")
+        else:
+            board = make_board(team.outsider, make_workspace(team.outsider, "Theirs"))
+        owner = team.owner if where == "other-board" else team.outsider
+        return make_card(owner, make_column(owner, board)).pk
+
+    card = await database_sync_to_async(foreign_card)()
+    alice = await open_socket(team.member, subscribe=team.board.pk)
+    bob = await open_socket(team.viewer, subscribe=team.board.pk)
+    await alice.send_json_to(
+        {"type": "presence", "board": team.board.pk, "card": card, "state": "editing"}
+    )
+    error = await receive(alice)
+    assert error["type"] == "error" and error["code"] == "not_found", error
+    assert error["board"] == team.board.pk
+    # Nobody hears of the card: bob receives no presence naming it.
+    while not await bob.receive_nothing(timeout=0.5):
+        message = json.loads(await bob.receive_from())
+        assert message["type"] == "presence", message
+        assert all(member["card"] != card for member in message["members"]), message
+    # A card of the board is still accepted.
+    own = await create_card(actor=team.member, column_id=team.todo.pk, title="Mine")
+    await receive_events(alice, 1)
+    await alice.send_json_to({"type": "presence", "board": team.board.pk, "card": own.pk})
+    message = json.loads(await alice.receive_from(timeout=3))
+    while message["type"] != "presence" or not message["members"]:
+        message = json.loads(await alice.receive_from(timeout=3))
+    assert message["members"][0]["card"] == own.pk
+    await close(alice, bob)

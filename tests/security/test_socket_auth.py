@@ -242,3 +242,108 @@ async def test_ticket_is_bound_to_the_user_it_was_issued_for(team):
     assert reply["type"] == "error" and reply["code"] == "not_found"
     assert json.dumps(reply).count("Roadmap") == 0
     await close(socket)
+
+
+# Defect 8: sockets and tickets die with the session or token they came through.
+
+
+async def _session_client(user: Any) -> APIClient:
+    client = APIClient()
+    await database_sync_to_async(client.force_login)(user)
+    return client
+
+
+def _cookie_of(client: APIClient) -> bytes:
+    return f"sessionid={client.cookies['sessionid'].value}".encode()
+
+
+async def _open_cookie_socket(cookie: bytes, board: int) -> WebsocketCommunicator:
+    headers = [(b"host", b"localhost"), (b"origin", b"http://localhost"), (b"cookie", cookie)]
+    socket = WebsocketCommunicator(application, "/ws/", headers=headers)
+    assert (await socket.connect())[0]
+    assert await _can_read_board(socket, board)
+    return socket
+
+
+async def _ticket_socket(ticket: str, board: int | None = None) -> tuple[bool, Any]:
+    socket = WebsocketCommunicator(application, f"/ws/?ticket={ticket}")
+    connected, code = await socket.connect()
+    if not connected:
+        await socket.disconnect()
+        return False, code
+    if board is not None:
+        assert await _can_read_board(socket, board)
+    return True, socket
+
+
+async def _closed_with(socket: WebsocketCommunicator, timeout: float = 3) -> int | None:
+    """Return the close code the server sends next, skipping other frames."""
+    while True:
+        output = await socket.receive_output(timeout=timeout)
+        if output["type"] == "websocket.close":
+            return output.get("code")
+
+
+async def test_logout_closes_the_sessions_sockets_and_voids_its_tickets(team):
+    client = await _session_client(team.member)
+    other = await _session_client(team.member)  # the same user in another browser
+    response = await database_sync_to_async(client.post)("/api/v1/auth/ws-ticket/")
+    unspent = response.json()["ticket"]
+    response = await database_sync_to_async(client.post)("/api/v1/auth/ws-ticket/")
+    spent = response.json()["ticket"]
+    cookie_socket = await _open_cookie_socket(_cookie_of(client), team.board.pk)
+    _, ticket_socket = await _ticket_socket(spent, team.board.pk)
+    other_socket = await _open_cookie_socket(_cookie_of(other), team.board.pk)
+
+    response = await database_sync_to_async(client.post)("/api/v1/auth/logout/")
+    assert response.status_code == 204
+
+    assert await _closed_with(cookie_socket) == 4410
+    assert await _closed_with(ticket_socket) == 4410
+    assert await _ticket_socket(unspent) == (False, 4401)
+    # Only that session ends: the user's other browser stays connected.
+    await other_socket.send_json_to({"type": "ping"})
+    assert (await receive(other_socket))["type"] == "pong"
+    await close(cookie_socket, ticket_socket, other_socket)
+
+
+async def test_token_revocation_closes_its_sockets_and_voids_its_tickets(team):
+    session = await _session_client(team.member)
+    token, plaintext = await database_sync_to_async(make_token)(team.member)
+    _, other_plaintext = await database_sync_to_async(make_token)(team.member)
+    bearer = APIClient()
+    bearer.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
+    other = APIClient()
+    other.credentials(HTTP_AUTHORIZATION=f"Bearer {other_plaintext}")
+
+    def ticket(client: APIClient) -> str:
+        return str(client.post("/api/v1/auth/ws-ticket/").json()["ticket"])
+
+    spent = await database_sync_to_async(ticket)(bearer)
+    unspent = await database_sync_to_async(ticket)(bearer)
+    _, socket = await _ticket_socket(spent, team.board.pk)
+    _, other_socket = await _ticket_socket(
+        await database_sync_to_async(ticket)(other), team.board.pk
+    )
+
+    response = await database_sync_to_async(session.delete)(f"/api/v1/tokens/{token.pk}/")
+    assert response.status_code == 204
+
+    assert await _closed_with(socket) == 4410
+    assert await _ticket_socket(unspent) == (False, 4401)
+    # The user's other token keeps its socket.
+    await other_socket.send_json_to({"type": "ping"})
+    assert (await receive(other_socket))["type"] == "pong"
+    await close(socket, other_socket)
+
+
+async def test_socket_groups_never_carry_the_session_key(team):
+    client = await _session_client(team.member)
+    socket = await _open_cookie_socket(_cookie_of(client), team.board.pk)
+    key = client.cookies["sessionid"].value
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    groups = [group for group in layer._get_layer().groups if group.endswith(key) or key in group]
+    assert groups == []
+    await close(socket)

@@ -65,6 +65,11 @@ export interface BoardHandlers {
   onDisconnect?(): void;
 }
 
+/** The server restarts (SIGTERM): reconnect at once. */
+export const CLOSE_SERVICE_RESTART = 1012;
+/** Unauthenticated, suspended, or this session/token ended (logout, revocation). */
+const SESSION_CLOSE_CODES = new Set([4401, 4403, 4410]);
+
 /** Return the backoff delay before reconnect attempt `attempt` (0-based), with jitter. */
 export function backoffDelay(attempt: number, random: () => number, base = 1000, max = 30000): number {
   const ceiling = Math.min(max, base * 2 ** Math.min(attempt, 16));
@@ -250,8 +255,15 @@ export class Connection {
     socket.onclose = (event) => {
       if (this.socket !== socket) return;
       this.handleDrop();
-      // 4401/4403: logged out or suspended; a refused handshake never opens.
-      if (!opened || event.code === 4401 || event.code === 4403) void this.verifySession();
+      // 1012: the server is restarting and closed us on purpose; another process takes
+      // over at once, so reconnect without waiting (a failure there backs off as usual).
+      if (opened && event.code === CLOSE_SERVICE_RESTART) {
+        this.attempt = 0;
+        this.retryNow();
+      }
+      // A refused handshake never opens; the others: logged out, suspended, or this
+      // session or token ended.
+      if (!opened || SESSION_CLOSE_CODES.has(event.code ?? 0)) void this.verifySession();
     };
     this.refreshStatus();
   }

@@ -1,0 +1,127 @@
+"""Graceful stop under Daphne: SIGTERM drains the process instead of dropping it.
+
+Twisted's own SIGTERM handler stops the reactor at once: Daphne cancels every
+application instance (in-flight requests get no answer) and clients see 1006. Here
+SIGTERM (and SIGINT) instead stops accepting connections, closes every websocket with
+1012 (service restart: reconnect elsewhere now), lets in-flight HTTP requests finish,
+and then stops the reactor, within ``REALTIME_SHUTDOWN_GRACE_SECONDS``. A second signal
+stops at once. Under any other server :func:`install` does nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import time
+from typing import Any
+
+from django.conf import settings
+
+from realtime import sweep
+
+logger = logging.getLogger(__name__)
+
+CLOSE_SERVICE_RESTART = 1012
+
+Scope = dict[str, Any]
+
+
+class InFlightRequests:
+    """ASGI middleware counting this process's HTTP requests still being answered."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.count = 0
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> Any:
+        self.count += 1
+        try:
+            return await self.app(scope, receive, send)
+        finally:
+            self.count -= 1
+
+
+def _allow_service_restart_code() -> None:
+    """Let Daphne send 1012, which autobahn's ``sendClose`` refuses (only 1000, 3000-4999).
+
+    RFC 6455's registry (IANA) assigns 1012 "Service Restart"; the lower-level
+    ``sendCloseFrame`` sends it, with the same closing handshake.
+    """
+    from daphne.ws_protocol import WebSocketProtocol
+
+    original = WebSocketProtocol.serverClose
+    if getattr(original, "allows_service_restart", False):
+        return
+
+    def server_close(self: Any, code: int | None = None) -> None:
+        if code == CLOSE_SERVICE_RESTART:
+            self.sendCloseFrame(code=code, isReply=False)
+        else:
+            original(self, code)
+
+    server_close.allows_service_restart = True  # type: ignore[attr-defined]
+    WebSocketProtocol.serverClose = server_close
+
+
+class _Drain:
+    def __init__(self, reactor: Any, requests: InFlightRequests) -> None:
+        self.reactor = reactor
+        self.requests = requests
+        self.started = False
+        self.task: asyncio.Future[None] | None = None
+
+    def on_signal(self, number: int, frame: Any = None) -> None:
+        # A signal handler: hand over to the reactor thread, as Twisted's own does.
+        self.reactor.callFromThread(self.begin)
+
+    def begin(self) -> None:
+        if self.started:
+            logger.warning("second stop signal: stopping now")
+            self.reactor.stop()
+            return
+        self.started = True
+        self.task = asyncio.ensure_future(self.drain(), loop=self.reactor._asyncioEventloop)
+
+    def _stop_listening(self) -> None:
+        from twisted.internet import tcp
+
+        for reader in list(self.reactor.getReaders()):
+            if isinstance(reader, tcp.Port):
+                reader.stopListening()
+
+    async def drain(self) -> None:
+        deadline = time.monotonic() + settings.REALTIME_SHUTDOWN_GRACE_SECONDS
+        try:
+            self._stop_listening()
+            sockets = sweep.sockets()
+            logger.warning(
+                "stopping: closing %d sockets, %d requests in flight",
+                len(sockets),
+                self.requests.count,
+            )
+            for socket in sockets:
+                try:
+                    await socket.close(code=CLOSE_SERVICE_RESTART)
+                except Exception as error:
+                    logger.warning("closing a socket failed: %s", error.__class__.__name__)
+            # Wait for the requests to be answered and the closing handshakes to end.
+            while time.monotonic() < deadline and (self.requests.count or sweep.sockets()):
+                await asyncio.sleep(0.05)
+        finally:
+            self.reactor.stop()
+
+
+def install(requests: InFlightRequests) -> None:
+    """Drain on SIGTERM when this process is a Daphne server; do nothing otherwise."""
+    if "daphne.server" not in sys.modules:
+        return
+    from twisted.internet import asyncioreactor, reactor
+
+    if not isinstance(reactor, asyncioreactor.AsyncioSelectorReactor) or reactor.running:
+        return
+    _allow_service_restart_code()
+    drain = _Drain(reactor, requests)
+    # The reactor reads these when it installs its signal handlers in ``run()``.
+    reactor.sigTerm = drain.on_signal
+    reactor.sigInt = drain.on_signal

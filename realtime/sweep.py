@@ -1,0 +1,103 @@
+"""This process's sockets, and the catch-up sweep that does not trust the pipe.
+
+A publish can fail (Redis restarting, a stopped loop, a full channel) and nothing
+would tell a quiet socket that it missed an event. So every ``REALTIME_SWEEP_SECONDS``
+one task per process reads, in ONE query, the head seq of every board that has local
+subscribers, and asks each subscription that is behind the head, and was already behind
+at the previous sweep (so live delivery in flight is not raced), to gap-fill from the
+Event table. It also retries group joins that failed while Redis was down. The graceful
+stop (:mod:`realtime.shutdown`) walks the same registry to close every socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import weakref
+from typing import Any, Protocol
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+
+from realtime import outage
+from realtime.replay import board_heads
+
+
+class Follower(Protocol):
+    """What the sweep needs of a consumer."""
+
+    def lagging(self, heads: dict[int, int]) -> list[tuple[int, int]]: ...
+
+    async def catch_up(self, board_id: int, head: int) -> None: ...
+
+    async def rejoin(self) -> None: ...
+
+    def subscribed_boards(self) -> list[int]: ...
+
+
+class _Local:
+    """The sockets of one event loop (one per Daphne process) and their sweep task."""
+
+    def __init__(self) -> None:
+        self.sockets: weakref.WeakSet[Any] = weakref.WeakSet()
+        self.task: asyncio.Task[None] | None = None
+
+
+_locals: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Local] = weakref.WeakKeyDictionary()
+
+
+def _local() -> _Local:
+    loop = asyncio.get_running_loop()
+    local = _locals.get(loop)
+    if local is None:
+        local = _locals[loop] = _Local()
+    return local
+
+
+def register(socket: Follower) -> None:
+    """Add an accepted socket; start this process's sweep if it is not running."""
+    local = _local()
+    local.sockets.add(socket)
+    if local.task is None or local.task.done():
+        local.task = asyncio.ensure_future(_run(local))
+
+
+def unregister(socket: Follower) -> None:
+    """Forget a closed socket (the sweep stops by itself when none is left)."""
+    _local().sockets.discard(socket)
+
+
+def sockets() -> list[Any]:
+    """Return this process's open sockets."""
+    return list(_local().sockets)
+
+
+async def _run(local: _Local) -> None:
+    while local.sockets:
+        await asyncio.sleep(settings.REALTIME_SWEEP_SECONDS)
+        try:
+            await sweep(list(local.sockets))
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            outage.report("the catch-up sweep", error)
+
+
+async def sweep(followers: list[Follower]) -> None:
+    """Run one sweep over the given sockets: rejoin groups, gap-fill the lagging."""
+    await asyncio.gather(*(follower.rejoin() for follower in followers), return_exceptions=True)
+    boards = sorted({board for follower in followers for board in follower.subscribed_boards()})
+    if not boards:
+        return
+    try:
+        heads = await database_sync_to_async(board_heads)(boards)
+    except Exception as error:
+        outage.report("reading board heads", error)
+        return
+
+    async def fill(follower: Follower) -> None:
+        for board_id, head in follower.lagging(heads):
+            with contextlib.suppress(Exception):
+                await follower.catch_up(board_id, head)
+
+    await asyncio.gather(*(fill(follower) for follower in followers), return_exceptions=True)
