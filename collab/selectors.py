@@ -10,6 +10,7 @@ report queue. A list filtered by a parent the user cannot read (``board=``,
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, cast
 
 from django.contrib.auth import get_user_model
@@ -126,6 +127,28 @@ def event_list(*, board_id: int, after: int = 0, limit: int | None = None) -> Qu
     events = Event.objects.filter(board_id=board_id, seq__gt=after).select_related("actor")
     events = events.order_by("seq")
     return events[:limit] if limit is not None else events
+
+
+@dataclass(frozen=True)
+class EventPage:
+    """Up to ``limit`` events after a seq, the board's head seq, and whether more follow.
+
+    ``seq`` is never behind the last event returned (events may land between the reads).
+    """
+
+    events: list[Event]
+    seq: int
+    has_more: bool
+
+
+def event_page(*, user: AnyUser, board_id: int, after: int, limit: int) -> EventPage:
+    """Return the events the user may read after ``after``: the events API and replay."""
+    board = board_get_for_user(user=user, board_id=board_id)
+    # One extra row tells whether another page follows, without a count query.
+    rows = list(event_list(board_id=board.pk, after=after, limit=limit + 1))
+    events = rows[:limit]
+    seq = max(board.seq, events[-1].seq if events else 0)
+    return EventPage(events=events, seq=seq, has_more=len(rows) > limit)
 
 
 def board_snapshot(*, user: AnyUser, board_id: int) -> dict[str, Any]:

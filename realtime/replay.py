@@ -5,13 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
 
 from collab.events import event_frame
 from collab.exceptions import NotFound
 from collab.models import Board, Event
 from collab.permissions import AnyUser
-from collab.selectors import board_get_for_user, card_list, event_list
+from collab.selectors import board_get_for_user, card_list, event_page
 
 
 @dataclass
@@ -40,18 +39,16 @@ def replay_since(user: AnyUser, board_id: int, since: int | None) -> Replay:
     older than the retained history, too far behind, or ahead of the board (a restored
     database), gets ``resync``.
     """
-    with transaction.atomic():
+    if since is None:
         seq = board_get_for_user(user=user, board_id=board_id).seq
-        if since is None or since == seq:
-            return Replay(seq=seq, last_seq=seq)
-        if since > seq:
-            return Replay(seq=seq, last_seq=seq, resync=True)
-        limit = settings.EVENT_REPLAY_LIMIT
-        events = list(event_list(board_id=board_id, after=since, limit=limit + 1))
-    if len(events) > limit or not events or events[0].seq != since + 1:
-        return Replay(seq=seq, last_seq=seq, resync=True)
-    last = events[-1].seq
-    return Replay(seq=max(seq, last), last_seq=last, frames=_frames(events))
+        return Replay(seq=seq, last_seq=seq)
+    page = event_page(user=user, board_id=board_id, after=since, limit=settings.EVENT_REPLAY_LIMIT)
+    if since == page.seq:
+        return Replay(seq=page.seq, last_seq=page.seq)
+    gone = not page.events or page.events[0].seq != since + 1
+    if since > page.seq or page.has_more or gone:
+        return Replay(seq=page.seq, last_seq=page.seq, resync=True)
+    return Replay(seq=page.seq, last_seq=page.events[-1].seq, frames=_frames(page.events))
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from collab.selectors import (
     board_get_for_user,
     board_list,
     board_snapshot,
-    event_list,
+    event_page,
 )
 from collab.services.boards import board_create, board_delete, board_set_locked, board_update
 
@@ -134,13 +134,8 @@ class BoardViewSet(ApiViewSet):
     )
     def events(self, request: Request, pk: int) -> Response:
         query = self.query(EventQuery)
-        board = board_get_for_user(user=request.user, board_id=pk)
-        limit = query["limit"]
-        # One extra row tells whether another page follows, without a count query.
-        rows = list(event_list(board_id=board.pk, after=query["after"], limit=limit + 1))
-        has_more = len(rows) > limit
-        rows = rows[:limit]
-        # Events may land between the two reads; seq is never behind what is returned.
-        seq = max(board.seq, rows[-1].seq if rows else 0)
-        results = EventSerializer(rows, many=True).data
-        return Response({"results": results, "seq": seq, "has_more": has_more})
+        page = event_page(
+            user=request.user, board_id=pk, after=query["after"], limit=query["limit"]
+        )
+        results = EventSerializer(page.events, many=True).data
+        return Response({"results": results, "seq": page.seq, "has_more": page.has_more})

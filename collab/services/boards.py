@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import timezone
 
 from collab.event_types import BOARD_DELETED, BOARD_LOCKED, BOARD_UNLOCKED, BOARD_UPDATED
 from collab.events import record_event
@@ -16,6 +15,7 @@ from collab.services.guards import (
     stored_user,
     workspace_for_write,
 )
+from collab.services.versioning import save_versioned
 from collab.validation import clean_text
 
 
@@ -59,9 +59,7 @@ def board_update(
             board.title = title
         if description is not None:
             board.description = description
-        board.version += 1
-        board.updated_at = timezone.now()
-        board.save(update_fields=["title", "description", "version", "updated_at"])
+        save_versioned(board, fields=["title", "description"])
         record_event(
             board=board,
             event=BOARD_UPDATED,
@@ -94,9 +92,7 @@ def board_set_locked(
         if board.locked == locked:
             return board
         board.locked = locked
-        board.version += 1
-        board.updated_at = timezone.now()
-        board.save(update_fields=["locked", "version", "updated_at"])
+        save_versioned(board, fields=["locked"])
         record_event(
             board=board,
             event=BOARD_LOCKED if locked else BOARD_UNLOCKED,

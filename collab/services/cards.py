@@ -7,7 +7,6 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils import timezone
 
 from collab.event_types import (
     CARD_ARCHIVED,
@@ -31,6 +30,7 @@ from collab.services.guards import (
     row_for_write,
     stored_user,
 )
+from collab.services.versioning import save_versioned
 from collab.validation import clean_text, invalid
 
 User = get_user_model()
@@ -72,9 +72,7 @@ def _save_and_record(
     ``fields`` limits the save to those columns (plus ``version`` and ``updated_at``);
     ``None`` saves them all. Call under the board lock.
     """
-    card.version += 1
-    card.updated_at = timezone.now()
-    card.save(update_fields=None if fields is None else [*fields, "version", "updated_at"])
+    save_versioned(card, fields)
     record_event(board=card.board, event=event, data=CardSerializer(card).data, actor=actor)
 
 

@@ -10,6 +10,7 @@ from collab.models import Column
 from collab.permissions import Action, AnyUser
 from collab.representations import ColumnSerializer
 from collab.services.guards import board_for_write, check_version, position_among, row_for_write
+from collab.services.versioning import save_versioned
 from collab.validation import clean_text
 
 
@@ -45,8 +46,7 @@ def column_update(
         column = row_for_write(actor, Column, column_id, Action.MANAGE_BOARD)
         check_version(column, expected_version)
         column.title = title
-        column.version += 1
-        column.save(update_fields=["title", "version"])
+        save_versioned(column, fields=["title"])
         record_event(
             board=column.board,
             event=COLUMN_UPDATED,
@@ -70,8 +70,7 @@ def column_move(
         check_version(column, expected_version)
         siblings = Column.objects.filter(board_id=column.board_id).exclude(pk=column.pk)
         column.position = position_among(siblings, after=after, before=before)
-        column.version += 1
-        column.save(update_fields=["position", "version"])
+        save_versioned(column, fields=["position"])
         record_event(
             board=column.board,
             event=COLUMN_MOVED,

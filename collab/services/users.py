@@ -83,7 +83,7 @@ def user_set_active(*, actor: AnyUser, user_id: int, active: bool) -> None:
     if not is_moderator(actor):
         raise Forbidden("Only moderators can suspend users.")
     with transaction.atomic():
-        user = User.objects.select_for_update().filter(pk=user_id).first()
+        user = User.objects.select_for_update(no_key=True).filter(pk=user_id).first()
         if user is None:
             raise NotFound("User not found.")
         if user.pk == actor.pk:

@@ -11,7 +11,6 @@ from collections.abc import Mapping
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from collab.event_types import (
     BOARD_DELETED,
@@ -27,6 +26,7 @@ from collab.models import Board, Card, Membership, Role, Workspace
 from collab.permissions import Action, AnyUser, role_rank
 from collab.representations import CardSerializer, MemberSerializer
 from collab.services.guards import boards_for_write, workspace_for_write
+from collab.services.versioning import save_versioned
 from collab.validation import clean_text, invalid
 
 User = get_user_model()
@@ -50,13 +50,10 @@ def _unassign(boards: list[Board], user_id: int, actor: AnyUser) -> None:
     """
     by_id = {board.pk: board for board in boards}
     cards = Card.objects.filter(board_id__in=by_id, assignees=user_id).order_by("board_id", "pk")
-    now = timezone.now()
     for card in cards:
         card.board = by_id[card.board_id]
         card.assignees.remove(user_id)
-        card.version += 1
-        card.updated_at = now
-        card.save(update_fields=["version", "updated_at"])
+        save_versioned(card, fields=[])
         record_event(
             board=card.board, event=CARD_UPDATED, data=CardSerializer(card).data, actor=actor
         )
