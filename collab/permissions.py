@@ -122,7 +122,7 @@ def readable_workspaces(user: AnyUser) -> QuerySet[Workspace]:
 
 
 def readable_boards(user: AnyUser) -> QuerySet[Board]:
-    """Return the boards the user may read: those of their workspaces, moderators too.
+    """Return the boards the user may read: those of their workspaces (moderators too: no more).
 
     Every selector filters by this, so REST and sockets read the same rows.
     """

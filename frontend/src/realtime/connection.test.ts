@@ -309,76 +309,55 @@ describe("Connection", () => {
   });
 });
 
+/** A connection whose session check answers `alive`; counts checks and lost sessions. */
+function sessionHarness(alive: boolean) {
+  const sockets: FakeSocket[] = [];
+  const counts = { checks: 0, lost: 0 };
+  const connection = new Connection({
+    url: "ws://test/ws/",
+    fetchEvents: async () => ({ results: [], seq: 0, has_more: false }),
+    createSocket: () => {
+      const socket = new FakeSocket();
+      sockets.push(socket);
+      return socket;
+    },
+    isOnline: () => true,
+    environment: null,
+    random: () => 0.5,
+    checkSession: async () => {
+      counts.checks += 1;
+      return alive;
+    },
+    onSessionLost: () => (counts.lost += 1),
+  });
+  return { connection, sockets, counts };
+}
+
 describe("Connection session checks", () => {
   it("stops and reports a lost session when the handshake is refused", async () => {
-    const sockets: FakeSocket[] = [];
-    let lost = 0;
-    const connection = new Connection({
-      url: "ws://test/ws/",
-      fetchEvents: async () => ({ results: [], seq: 0, has_more: false }),
-      createSocket: () => {
-        const socket = new FakeSocket();
-        sockets.push(socket);
-        return socket;
-      },
-      isOnline: () => true,
-      environment: null,
-      random: () => 0.5,
-      checkSession: async () => false,
-      onSessionLost: () => (lost += 1),
-    });
+    const { connection, sockets, counts } = sessionHarness(false);
     connection.start();
     sockets[0]!.drop();
     await vi.advanceTimersByTimeAsync(0);
-    expect(lost).toBe(1);
+    expect(counts.lost).toBe(1);
     expect(connection.status.kind).toBe("offline");
     await vi.advanceTimersByTimeAsync(60000);
     expect(sockets).toHaveLength(1);
   });
 
   it("checks the session when the server ends it (4410: logout or token revoked)", async () => {
-    const sockets: FakeSocket[] = [];
-    let checks = 0;
-    const connection = new Connection({
-      url: "ws://test/ws/",
-      fetchEvents: async () => ({ results: [], seq: 0, has_more: false }),
-      createSocket: () => {
-        const socket = new FakeSocket();
-        sockets.push(socket);
-        return socket;
-      },
-      isOnline: () => true,
-      environment: null,
-      random: () => 0.5,
-      checkSession: async () => {
-        checks += 1;
-        return false;
-      },
-      onSessionLost: () => {},
-    });
+    const { connection, sockets, counts } = sessionHarness(false);
     connection.start();
     sockets[0]!.open();
     sockets[0]!.drop(4410);
     await vi.advanceTimersByTimeAsync(0);
-    expect(checks).toBe(1);
+    expect(counts.checks).toBe(1);
+    expect(counts.lost).toBe(1);
     expect(connection.status.kind).toBe("offline");
   });
 
   it("keeps reconnecting after a network failure when the session is fine", async () => {
-    const sockets: FakeSocket[] = [];
-    const connection = new Connection({
-      url: "ws://test/ws/",
-      fetchEvents: async () => ({ results: [], seq: 0, has_more: false }),
-      createSocket: () => {
-        const socket = new FakeSocket();
-        sockets.push(socket);
-        return socket;
-      },
-      isOnline: () => true,
-      environment: null,
-      random: () => 0.5,
-      checkSession: async () => true,
-    });
+    const { connection, sockets } = sessionHarness(true);
     connection.start();
     sockets[0]!.drop();
     await vi.advanceTimersByTimeAsync(1000);
