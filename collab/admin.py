@@ -11,6 +11,8 @@ takes effect live, and is recorded in the audit log, which no one can edit or de
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
@@ -23,6 +25,7 @@ from collab.admin_actions import (
     ReadOnlyAdmin,
     ReadOnlyPermissions,
     reasoned_action,
+    toggle_actions,
 )
 from collab.admin_moderation import ModerationActionAdmin, ReportAdmin
 from collab.models import (
@@ -95,6 +98,14 @@ class MembershipAdmin(ReadOnlyAdmin):
     raw_id_fields = ("user", "workspace")
 
 
+def _lock(moderator: Any, board: Board, reason: str, locked: bool) -> object:
+    return moderate_board_lock(actor=moderator, board_id=board.pk, locked=locked, reason=reason)
+
+
+def _hide(moderator: Any, comment: Comment, reason: str, hidden: bool) -> object:
+    return moderate_comment(actor=moderator, comment_id=comment.pk, hidden=hidden, reason=reason)
+
+
 @admin.register(Board)
 class BoardAdmin(ModerationPermissions, ReadOnlyAdmin):
     list_display = (
@@ -111,24 +122,7 @@ class BoardAdmin(ModerationPermissions, ReadOnlyAdmin):
     list_select_related = ("workspace", "created_by")
     search_fields = ("title", "description", "workspace__name")
     raw_id_fields = ("workspace", "created_by")
-    actions = (
-        reasoned_action(
-            name="lock_boards",
-            description="Lock selected boards",
-            apply=lambda moderator, board, reason: moderate_board_lock(
-                actor=moderator, board_id=board.pk, locked=True, reason=reason
-            ),
-            done_message="Locked {count} board(s).",
-        ),
-        reasoned_action(
-            name="unlock_boards",
-            description="Unlock selected boards",
-            apply=lambda moderator, board, reason: moderate_board_lock(
-                actor=moderator, board_id=board.pk, locked=False, reason=reason
-            ),
-            done_message="Unlocked {count} board(s).",
-        ),
-    )
+    actions = toggle_actions("board", ("lock", "unlock"), ("Locked", "Unlocked"), apply=_lock)
 
 
 @admin.register(Column)
@@ -183,24 +177,7 @@ class CommentAdmin(ModerationPermissions, ReadOnlyAdmin):
     list_select_related = ("card", "author")
     search_fields = ("body", "author__username", "card__title")
     raw_id_fields = ("card", "author")
-    actions = (
-        reasoned_action(
-            name="hide_comments",
-            description="Hide selected comments",
-            apply=lambda moderator, comment, reason: moderate_comment(
-                actor=moderator, comment_id=comment.pk, hidden=True, reason=reason
-            ),
-            done_message="Hid {count} comment(s).",
-        ),
-        reasoned_action(
-            name="unhide_comments",
-            description="Unhide selected comments",
-            apply=lambda moderator, comment, reason: moderate_comment(
-                actor=moderator, comment_id=comment.pk, hidden=False, reason=reason
-            ),
-            done_message="Unhid {count} comment(s).",
-        ),
-    )
+    actions = toggle_actions("comment", ("hide", "unhide"), ("Hid", "Unhid"), apply=_hide)
 
     @admin.display(description="comment")
     def excerpt(self, obj: Comment) -> str:

@@ -10,8 +10,17 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from collab.admin_actions import ModerationPermissions, ReadOnlyAdmin, reasoned_action
+from accounts.models import User
+from collab.admin_actions import (
+    ModerationPermissions,
+    ReadOnlyAdmin,
+    toggle_actions,
+)
 from collab.services.moderation import moderate_user
+
+
+def _suspend(moderator: Any, user: User, reason: str, suspended: bool) -> object:
+    return moderate_user(actor=moderator, user_id=user.pk, active=not suspended, reason=reason)
 
 
 class CorkboardUserAdmin(ModerationPermissions, UserAdmin):  # type: ignore[type-arg]
@@ -35,24 +44,13 @@ class CorkboardUserAdmin(ModerationPermissions, UserAdmin):  # type: ignore[type
     list_filter = ("is_active", "is_staff", "is_superuser", "groups")
     search_fields = ("username", "email", "first_name", "last_name")
     readonly_fields = ("is_active", "last_login", "date_joined")
-    actions = (
-        reasoned_action(
-            name="suspend_users",
-            description="Suspend selected users",
-            apply=lambda moderator, user, reason: moderate_user(
-                actor=moderator, user_id=user.pk, active=False, reason=reason
-            ),
-            done_message="Suspended {count} user(s).",
-        ),
-        reasoned_action(
-            name="reactivate_users",
-            description="Reactivate selected users",
-            apply=lambda moderator, user, reason: moderate_user(
-                actor=moderator, user_id=user.pk, active=True, reason=reason
-            ),
-            done_message="Reactivated {count} user(s).",
-        ),
+    actions = toggle_actions(
+        "user", ("suspend", "reactivate"), ("Suspended", "Reactivated"), apply=_suspend
     )
+
+
+# What the token pages show, list and detail alike (never the digest).
+_FIELDS = tuple("name prefix user scopes created_at expires_at last_used_at revoked_at".split())
 
 
 class TokenStateFilter(admin.SimpleListFilter):
@@ -83,28 +81,10 @@ class ApiTokenAdmin(ReadOnlyAdmin):
     are created (and revoked) by their owner through the API, not here.
     """
 
-    list_display = (
-        "name",
-        "prefix",
-        "user",
-        "scopes",
-        "created_at",
-        "expires_at",
-        "last_used_at",
-        "revoked_at",
-    )
+    list_display = _FIELDS
     list_filter = (TokenStateFilter,)
     list_select_related = ("user",)
     search_fields = ("name", "prefix", "user__username")
-    fields = (
-        "user",
-        "name",
-        "prefix",
-        "scopes",
-        "created_at",
-        "expires_at",
-        "last_used_at",
-        "revoked_at",
-    )
+    fields = _FIELDS
     readonly_fields = fields
     raw_id_fields = ("user",)

@@ -137,3 +137,36 @@ def reasoned_action(
 
     action.__name__ = name
     return admin.action(description=description, permissions=[permission])(action)
+
+
+Toggle = Callable[[Any, Any, str, bool], object]
+"""Set one object's state: called with the moderator, the object, the reason and the flag."""
+
+
+def toggle_actions(
+    noun: str,
+    verbs: tuple[str, str],
+    past: tuple[str, str],
+    *,
+    apply: Toggle,
+    flags: tuple[bool, bool] = (True, False),
+) -> tuple[Callable[[ModelAdmin, HttpRequest, QuerySet[Any]], TemplateResponse | None], ...]:
+    """Return the two reasoned actions that set and clear one flag (lock and unlock).
+
+    ``noun`` is singular (``"board"``); ``verbs`` name the two actions (``("lock",
+    "unlock")``), ``past`` their done messages (``("Locked", "Unlocked")``), and ``flags``
+    the value each passes to ``apply``.
+    """
+
+    def setting(flag: bool) -> Apply:
+        return lambda moderator, obj, reason: apply(moderator, obj, reason, flag)
+
+    return tuple(
+        reasoned_action(
+            name=f"{verb}_{noun}s",
+            description=f"{verb.capitalize()} selected {noun}s",
+            apply=setting(flag),
+            done_message=f"{done} {{count}} {noun}(s).",
+        )
+        for verb, done, flag in zip(verbs, past, flags, strict=True)
+    )

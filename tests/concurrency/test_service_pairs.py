@@ -134,32 +134,86 @@ def _moderators() -> Group:
 
 Call = Callable[[World], object]
 
+
+# The calls that several pairs share.
+
+
+def _member_creates_card(w: World) -> object:
+    return card_create(actor=w.member, column_id=w.todo.pk, title="New")
+
+
+def _owner_deletes_workspace(w: World) -> None:
+    workspace_delete(actor=w.owner, workspace_id=w.workspace.pk)
+
+
+def _admin_removes_member(w: World) -> None:
+    member_remove(actor=w.admin, workspace_id=w.workspace.pk, user_id=w.member.pk)
+
+
+def _admin_adds_newcomer(w: World) -> object:
+    return member_add(
+        actor=w.admin, workspace_id=w.workspace.pk, username=w.newcomer.username, role="member"
+    )
+
+
+def _admin_makes_member_a_viewer(w: World) -> object:
+    return member_update(
+        actor=w.admin, workspace_id=w.workspace.pk, user_id=w.member.pk, role=Role.VIEWER
+    )
+
+
+def _owner_makes_admin_a_member(w: World) -> object:
+    return member_update(
+        actor=w.owner, workspace_id=w.workspace.pk, user_id=w.admin.pk, role=Role.MEMBER
+    )
+
+
+def _admin_creates_board(w: World) -> object:
+    return board_create(actor=w.admin, workspace_id=w.workspace.pk, title="New board")
+
+
+def _admin_deletes_board(w: World) -> None:
+    board_delete(actor=w.admin, board_id=w.board.pk)
+
+
+def _admin_deletes_card(w: World) -> None:
+    card_delete(actor=w.admin, card_id=w.card.pk)
+
+
+def _member_renames_card(w: World) -> object:
+    return card_update(actor=w.member, card_id=w.card.pk, title="Renamed")
+
+
+def _member_moves_card_to_done(w: World) -> object:
+    return card_move(actor=w.member, card_id=w.card.pk, column_id=w.done.pk)
+
+
+def _member_comments_on_card(w: World) -> object:
+    return comment_create(actor=w.member, card_id=w.card.pk, body="Hi")
+
+
+def _member_edits_comment(w: World) -> object:
+    return comment_update(actor=w.member, comment_id=w.comment.pk, body="Edited")
+
+
+def _member_reports_card(w: World) -> object:
+    return report_create(actor=w.member, target_type="card", target_id=w.card.pk, reason="Spam")
+
+
+def _moderator_dismisses_report(w: World) -> object:
+    return report_dismiss(actor=w.moderator, report_id=w.report.pk, reason="Fine")
+
+
 # Two conflicting writes each: (name, first, second). Both run at once, many times.
 PAIRS: list[tuple[str, Call, Call]] = [
-    (
-        "member_update/card_create",
-        lambda w: member_update(
-            actor=w.admin, workspace_id=w.workspace.pk, user_id=w.member.pk, role=Role.VIEWER
-        ),
-        lambda w: card_create(actor=w.member, column_id=w.todo.pk, title="New"),
-    ),
+    ("member_update/card_create", _admin_makes_member_a_viewer, _member_creates_card),
     (
         "member_update/comment_create",
-        lambda w: member_update(
-            actor=w.admin, workspace_id=w.workspace.pk, user_id=w.member.pk, role=Role.VIEWER
-        ),
+        _admin_makes_member_a_viewer,
         lambda w: comment_create(actor=w.member, card_id=w.other_card.pk, body="Hi"),
     ),
-    (
-        "member_remove/card_update",
-        lambda w: member_remove(actor=w.admin, workspace_id=w.workspace.pk, user_id=w.member.pk),
-        lambda w: card_update(actor=w.member, card_id=w.card.pk, title="Renamed"),
-    ),
-    (
-        "member_remove/comment_create",
-        lambda w: member_remove(actor=w.admin, workspace_id=w.workspace.pk, user_id=w.member.pk),
-        lambda w: comment_create(actor=w.member, card_id=w.card.pk, body="Hi"),
-    ),
+    ("member_remove/card_update", _admin_removes_member, _member_renames_card),
+    ("member_remove/comment_create", _admin_removes_member, _member_comments_on_card),
     (
         "member_leave/card_move",
         lambda w: member_remove(actor=w.member, workspace_id=w.workspace.pk, user_id=w.member.pk),
@@ -167,91 +221,43 @@ PAIRS: list[tuple[str, Call, Call]] = [
             actor=w.member, card_id=w.other_card.pk, column_id=w.other_card.column_id
         ),
     ),
-    (
-        "member_add/board_create",
-        lambda w: member_add(
-            actor=w.admin, workspace_id=w.workspace.pk, username=w.newcomer.username, role="member"
-        ),
-        lambda w: board_create(actor=w.admin, workspace_id=w.workspace.pk, title="New board"),
-    ),
-    (
-        "member_add/card_create",
-        lambda w: member_add(
-            actor=w.admin, workspace_id=w.workspace.pk, username=w.newcomer.username, role="member"
-        ),
-        lambda w: card_create(actor=w.member, column_id=w.todo.pk, title="New"),
-    ),
-    (
-        "member_update/member_remove",
-        lambda w: member_update(
-            actor=w.owner, workspace_id=w.workspace.pk, user_id=w.admin.pk, role=Role.MEMBER
-        ),
-        lambda w: member_remove(actor=w.admin, workspace_id=w.workspace.pk, user_id=w.member.pk),
-    ),
-    (
-        "workspace_delete/card_create",
-        lambda w: workspace_delete(actor=w.owner, workspace_id=w.workspace.pk),
-        lambda w: card_create(actor=w.member, column_id=w.todo.pk, title="New"),
-    ),
-    (
-        "workspace_delete/board_create",
-        lambda w: workspace_delete(actor=w.owner, workspace_id=w.workspace.pk),
-        lambda w: board_create(actor=w.admin, workspace_id=w.workspace.pk, title="New board"),
-    ),
-    (
-        "workspace_delete/member_add",
-        lambda w: workspace_delete(actor=w.owner, workspace_id=w.workspace.pk),
-        lambda w: member_add(
-            actor=w.admin, workspace_id=w.workspace.pk, username=w.newcomer.username, role="member"
-        ),
-    ),
-    (
-        "workspace_delete/report_create",
-        lambda w: workspace_delete(actor=w.owner, workspace_id=w.workspace.pk),
-        lambda w: report_create(
-            actor=w.member, target_type="card", target_id=w.card.pk, reason="Spam"
-        ),
-    ),
-    (
-        "workspace_delete/report_dismiss",
-        lambda w: workspace_delete(actor=w.owner, workspace_id=w.workspace.pk),
-        lambda w: report_dismiss(actor=w.moderator, report_id=w.report.pk, reason="Fine"),
-    ),
+    ("member_add/board_create", _admin_adds_newcomer, _admin_creates_board),
+    ("member_add/card_create", _admin_adds_newcomer, _member_creates_card),
+    ("member_update/member_remove", _owner_makes_admin_a_member, _admin_removes_member),
+    ("workspace_delete/card_create", _owner_deletes_workspace, _member_creates_card),
+    ("workspace_delete/board_create", _owner_deletes_workspace, _admin_creates_board),
+    ("workspace_delete/member_add", _owner_deletes_workspace, _admin_adds_newcomer),
+    ("workspace_delete/report_create", _owner_deletes_workspace, _member_reports_card),
+    ("workspace_delete/report_dismiss", _owner_deletes_workspace, _moderator_dismisses_report),
     (
         "workspace_update/member_update",
         lambda w: workspace_update(actor=w.admin, workspace_id=w.workspace.pk, name="Renamed"),
-        lambda w: member_update(
-            actor=w.owner, workspace_id=w.workspace.pk, user_id=w.admin.pk, role=Role.MEMBER
-        ),
+        _owner_makes_admin_a_member,
     ),
     (
         "board_update/card_move",
         lambda w: board_update(actor=w.admin, board_id=w.board.pk, title="Renamed"),
-        lambda w: card_move(actor=w.member, card_id=w.card.pk, column_id=w.done.pk),
+        _member_moves_card_to_done,
     ),
     (
         "board_delete/member_update",
-        lambda w: board_delete(actor=w.admin, board_id=w.board.pk),
+        _admin_deletes_board,
         lambda w: member_update(
             actor=w.owner, workspace_id=w.workspace.pk, user_id=w.member.pk, role=Role.VIEWER
         ),
     ),
-    (
-        "board_delete/comment_update",
-        lambda w: board_delete(actor=w.admin, board_id=w.board.pk),
-        lambda w: comment_update(actor=w.member, comment_id=w.comment.pk, body="Edited"),
-    ),
+    ("board_delete/comment_update", _admin_deletes_board, _member_edits_comment),
     (
         "board_set_locked/card_create",
         lambda w: board_set_locked(actor=w.admin, board_id=w.board.pk, locked=True),
-        lambda w: card_create(actor=w.member, column_id=w.todo.pk, title="New"),
+        _member_creates_card,
     ),
     (
         "moderate_board_lock/card_create",
         lambda w: moderate_board_lock(
             actor=w.moderator, board_id=w.board.pk, locked=True, reason="Raid"
         ),
-        lambda w: card_create(actor=w.member, column_id=w.todo.pk, title="New"),
+        _member_creates_card,
     ),
     (
         "label_delete/card_update",
@@ -261,41 +267,31 @@ PAIRS: list[tuple[str, Call, Call]] = [
     (
         "label_create/card_create",
         lambda w: label_create(actor=w.admin, board_id=w.board.pk, name="New"),
-        lambda w: card_create(actor=w.member, column_id=w.todo.pk, title="New"),
+        _member_creates_card,
     ),
     (
         "column_move/card_move",
         lambda w: column_move(actor=w.admin, column_id=w.todo.pk, after=w.done.pk),
-        lambda w: card_move(actor=w.member, card_id=w.card.pk, column_id=w.done.pk),
+        _member_moves_card_to_done,
     ),
     (
         "column_delete/card_create",
         lambda w: column_delete(actor=w.admin, column_id=w.todo.pk),
-        lambda w: card_create(actor=w.member, column_id=w.todo.pk, title="New"),
+        _member_creates_card,
     ),
     (
         "column_create/card_archive",
         lambda w: column_create(actor=w.admin, board_id=w.board.pk, title="Later"),
         lambda w: card_archive(actor=w.member, card_id=w.card.pk),
     ),
-    (
-        "card_delete/comment_create",
-        lambda w: card_delete(actor=w.admin, card_id=w.card.pk),
-        lambda w: comment_create(actor=w.member, card_id=w.card.pk, body="Hi"),
-    ),
-    (
-        "card_delete/report_create",
-        lambda w: card_delete(actor=w.admin, card_id=w.card.pk),
-        lambda w: report_create(
-            actor=w.member, target_type="card", target_id=w.card.pk, reason="Spam"
-        ),
-    ),
+    ("card_delete/comment_create", _admin_deletes_card, _member_comments_on_card),
+    ("card_delete/report_create", _admin_deletes_card, _member_reports_card),
     (
         "moderate_comment/comment_update",
         lambda w: moderate_comment(
             actor=w.moderator, comment_id=w.comment.pk, hidden=True, reason="Rude"
         ),
-        lambda w: comment_update(actor=w.member, comment_id=w.comment.pk, body="Edited"),
+        _member_edits_comment,
     ),
     (
         "moderate_comment/report_dismiss",
@@ -306,7 +302,7 @@ PAIRS: list[tuple[str, Call, Call]] = [
             reason="Rude",
             report_id=w.report.pk,
         ),
-        lambda w: report_dismiss(actor=w.moderator, report_id=w.report.pk, reason="Fine"),
+        _moderator_dismisses_report,
     ),
     (
         "moderate_comment/comment_delete",
@@ -318,14 +314,14 @@ PAIRS: list[tuple[str, Call, Call]] = [
     (
         "moderate_card_archive/card_update",
         lambda w: moderate_card_archive(actor=w.moderator, card_id=w.card.pk, reason="Spam"),
-        lambda w: card_update(actor=w.member, card_id=w.card.pk, title="Renamed"),
+        _member_renames_card,
     ),
     (
         "moderate_user/card_create",
         lambda w: moderate_user(
             actor=w.moderator, user_id=w.member.pk, active=False, reason="Spammer"
         ),
-        lambda w: card_create(actor=w.member, column_id=w.todo.pk, title="New"),
+        _member_creates_card,
     ),
     (
         "card_update(archived)/card_move",

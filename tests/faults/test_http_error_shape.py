@@ -31,6 +31,17 @@ def _assert_shape(response: Any, status: int, code: str) -> dict[str, Any]:
     return body
 
 
+def _get_admin_index_raising(admin_client: Client, monkeypatch: Any, error: Exception) -> Any:
+    """GET the admin index with its app list raising ``error``; return the response."""
+
+    def fail(*args: Any, **kwargs: Any) -> None:
+        raise error
+
+    monkeypatch.setattr("django.contrib.admin.sites.AdminSite.get_app_list", fail)
+    admin_client.raise_request_exception = False
+    return admin_client.get("/admin/")
+
+
 @pytest.mark.parametrize(
     "error",
     [
@@ -52,12 +63,8 @@ def test_a_dependency_failing_in_an_api_view_is_a_json_503(team, monkeypatch, er
 
 
 def test_a_database_failing_outside_drf_is_a_json_503_on_any_route(admin_client, monkeypatch):
-    def fail(*args: Any, **kwargs: Any) -> None:
-        raise OperationalError("could not connect to server")
-
-    monkeypatch.setattr("django.contrib.admin.sites.AdminSite.get_app_list", fail)
-    admin_client.raise_request_exception = False
-    response = admin_client.get("/admin/")
+    error = OperationalError("could not connect to server")
+    response = _get_admin_index_raising(admin_client, monkeypatch, error)
     _assert_shape(response, 503, "unavailable")
     assert int(response["Retry-After"]) >= 1
 
@@ -75,12 +82,7 @@ def test_a_bug_in_an_api_view_is_a_json_500_without_details(team, monkeypatch):
 
 
 def test_a_bug_outside_the_api_keeps_the_html_500_page(admin_client, monkeypatch):
-    def fail(*args: Any, **kwargs: Any) -> None:
-        raise RuntimeError("boom")
-
-    monkeypatch.setattr("django.contrib.admin.sites.AdminSite.get_app_list", fail)
-    admin_client.raise_request_exception = False
-    response = admin_client.get("/admin/")
+    response = _get_admin_index_raising(admin_client, monkeypatch, RuntimeError("boom"))
     assert response.status_code == 500
     assert response["Content-Type"].startswith("text/html")
 

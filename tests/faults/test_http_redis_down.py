@@ -94,11 +94,17 @@ def _assert_degraded(responses: dict[str, requests.Response]) -> None:
     assert all(isinstance(check["ms"], int | float) for check in checks.values())
 
 
+def _member_session_that_works(team: Any, base: str) -> requests.Session:
+    """Return a session of the member, once a first round through ``base`` all works."""
+    session = _client(team.member)
+    _assert_all_work(_round(session, base, team))
+    return session
+
+
 def test_a_killed_redis_leaves_reads_and_writes_working_and_recovers(team, stack):
     redis_server, server = stack
     base = server.url
-    session = _client(team.member)
-    _assert_all_work(_round(session, base, team))
+    session = _member_session_that_works(team, base)
 
     redis_server.kill()
     for _ in range(3):  # the first request after the kill meets the broken connections
@@ -122,8 +128,7 @@ def test_a_killed_redis_leaves_reads_and_writes_working_and_recovers(team, stack
 def test_a_paused_redis_does_not_hold_requests_for_long(team, stack):
     redis_server, server = stack
     base = server.url
-    session = _client(team.member)
-    _assert_all_work(_round(session, base, team))
+    session = _member_session_that_works(team, base)
 
     redis_server.pause()
     try:

@@ -10,6 +10,9 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -48,94 +51,101 @@ def _close(servers: list[DaphneServer], redis: RedisServer) -> None:
     redis.kill()
 
 
+@dataclass
+class _Stack:
+    """A Redis of the test's own, Daphne processes on it, and the sockets the test opened."""
+
+    redis: RedisServer
+    servers: list[DaphneServer] = field(default_factory=list)
+    sockets: list[Any] = field(default_factory=list)
+
+
+@asynccontextmanager
+async def _stack(server_count: int) -> AsyncIterator[_Stack]:
+    """Start Redis and ``server_count`` Daphnes; close every socket and process after."""
+    redis = RedisServer()
+    redis.start()
+    stack = _Stack(redis)
+    try:
+        stack.servers = _servers(redis, server_count)
+        yield stack
+    finally:
+        for socket in stack.sockets:
+            await socket.close()
+        _close(stack.servers, redis)
+
+
+async def _subscribe_sockets(stack: _Stack, token: dict[str, str], board: int, count: int) -> None:
+    """Open ``count`` sockets, round-robin over the servers, each subscribed to ``board``."""
+    for index in range(count):
+        socket = await connect(stack.servers[index % len(stack.servers)].url, token)
+        await subscribe(socket, board)
+        stack.sockets.append(socket)
+
+
 async def _create_card(base: str, headers: dict[str, str], column: int, title: str) -> Any:
     response = await post(base, "/api/v1/cards/", headers, {"column": column, "title": title})
     assert response.status_code == 201, response.text
     return response.json()
 
 
+async def _latest_arrival(
+    stack: _Stack, base: str, owner: dict[str, str], team: Any, title: str
+) -> float:
+    """Create a card through ``base``; return how long until the last socket had its event."""
+    head = await _head(team.board.pk)
+    committed = time.monotonic()
+    await _create_card(base, owner, team.todo.pk, title)
+    arrivals = await asyncio.gather(
+        *(event_with_seq(socket, head + 1, BOUND_SECONDS) for socket in stack.sockets)
+    )
+    return max(arrivals) - committed
+
+
 async def test_one_write_after_a_redis_restart_reaches_every_socket(team):
     """Defect 13: SIGKILL Redis, restart it, ONE write, silence: all 6 sockets get it."""
-    redis = RedisServer()
-    redis.start()
-    servers: list[DaphneServer] = []
-    sockets: list[Any] = []
-    try:
-        servers = _servers(redis, 2)
+    async with _stack(2) as stack:
         owner = await bearer(team.owner)
         member = await bearer(team.member)
-        for index in range(6):
-            socket = await connect(servers[index % 2].url, member)
-            await subscribe(socket, team.board.pk)
-            sockets.append(socket)
+        await _subscribe_sockets(stack, member, team.board.pk, 6)
         # Warm both processes' publish connections, so that they are stale after the restart.
-        for server in servers:
+        for server in stack.servers:
             await _create_card(server.url, owner, team.todo.pk, "warm")
             seq = await _head(team.board.pk)
-            await asyncio.gather(*(event_with_seq(s, seq, 5) for s in sockets))
+            await asyncio.gather(*(event_with_seq(s, seq, 5) for s in stack.sockets))
 
-        redis.kill()
-        redis.start()
-        head = await _head(team.board.pk)
-        committed = time.monotonic()
-        await _create_card(servers[0].url, owner, team.todo.pk, "after the restart")
-        arrivals = await asyncio.gather(
-            *(event_with_seq(socket, head + 1, BOUND_SECONDS) for socket in sockets)
+        stack.redis.kill()
+        stack.redis.start()
+        latest = await _latest_arrival(
+            stack, stack.servers[0].url, owner, team, "after the restart"
         )
-        latest = max(arrivals) - committed
         print(f"\nafter a Redis restart, the last of 6 sockets had the event in {latest:.2f} s")
         assert latest < BOUND_SECONDS
-    finally:
-        for socket in sockets:
-            await socket.close()
-        _close(servers, redis)
 
 
 async def test_a_write_while_redis_is_down_reaches_every_socket(team):
     """Defect 13, without the pipe at all: the sweep delivers from the Event table."""
-    redis = RedisServer()
-    redis.start()
-    servers: list[DaphneServer] = []
-    sockets: list[Any] = []
-    try:
-        servers = _servers(redis, 2)
+    async with _stack(2) as stack:
         owner = await bearer(team.owner)
         member = await bearer(team.member)
-        for index in range(4):
-            socket = await connect(servers[index % 2].url, member)
-            await subscribe(socket, team.board.pk)
-            sockets.append(socket)
-        redis.kill()
-        head = await _head(team.board.pk)
-        committed = time.monotonic()
-        await _create_card(servers[1].url, owner, team.todo.pk, "while Redis is down")
-        arrivals = await asyncio.gather(
-            *(event_with_seq(socket, head + 1, BOUND_SECONDS) for socket in sockets)
+        await _subscribe_sockets(stack, member, team.board.pk, 4)
+        stack.redis.kill()
+        latest = await _latest_arrival(
+            stack, stack.servers[1].url, owner, team, "while Redis is down"
         )
-        print(
-            f"\nwith Redis down, the last of 4 sockets had it in {max(arrivals) - committed:.2f} s"
-        )
-    finally:
-        for socket in sockets:
-            await socket.close()
-        _close(servers, redis)
+        print(f"\nwith Redis down, the last of 4 sockets had it in {latest:.2f} s")
 
 
 async def test_sockets_stay_open_and_answer_while_redis_is_down(team):
     """Defect 17: ping, presence and subscribe keep working; one log line, no traceback."""
-    redis = RedisServer()
-    redis.start()
-    servers: list[DaphneServer] = []
-    socket: Any = None
-    try:
-        servers = _servers(redis, 1)
-        server = servers[0]
+    async with _stack(1) as stack:
+        server = stack.servers[0]
         owner = await bearer(team.owner)
         second = await database_sync_to_async(make_board)(team.owner, team.workspace, "Second")
-        socket = await connect(server.url, await bearer(team.member))
-        await subscribe(socket, team.board.pk)
+        await _subscribe_sockets(stack, await bearer(team.member), team.board.pk, 1)
+        socket = stack.sockets[0]
 
-        redis.kill()
+        stack.redis.kill()
         await socket.send(json.dumps({"type": "ping"}))
         assert (await next_of(socket, "pong"))["type"] == "pong"
         # Presence degrades to this process's sockets: the member sees themself.
@@ -151,7 +161,7 @@ async def test_sockets_stay_open_and_answer_while_redis_is_down(team):
         await socket.send(json.dumps({"type": "ping"}))
         assert (await next_of(socket, "pong"))["type"] == "pong"
 
-        redis.start()
+        stack.redis.start()
         head = await _head(team.board.pk)
         committed = time.monotonic()
         await _create_card(server.url, owner, team.todo.pk, "Redis is back")
@@ -169,7 +179,3 @@ async def test_sockets_stay_open_and_answer_while_redis_is_down(team):
         assert "Exception inside application" not in log, log[-3000:]
         assert "Traceback" not in log, log[-3000:]
         assert log.count("degraded") <= 12, log[-3000:]
-    finally:
-        if socket is not None:
-            await socket.close()
-        _close(servers, redis)

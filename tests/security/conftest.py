@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +43,20 @@ class Rival:
     label: Label
     token_id: int
 
+    def ids(self) -> dict[str, int]:
+        """Return the ids of these objects under the "r*" placeholders of request paths."""
+        return {
+            "rw": self.workspace.pk,
+            "rb": self.board.pk,
+            "rc": self.column.pk,
+            "rc2": self.other_column.pk,
+            "rcard": self.card.pk,
+            "rcomment": self.comment.pk,
+            "rlabel": self.label.pk,
+            "rmember": self.member.pk,
+            "rtoken": self.token_id,
+        }
+
 
 @pytest.fixture
 def rival(team: Team) -> Rival:
@@ -58,6 +73,45 @@ def rival(team: Team) -> Rival:
     token, _ = make_token(owner)
     return Rival(
         owner, member, workspace, board, column, other_column, card, comment, label, token.pk
+    )
+
+
+API = "/api/v1"
+
+
+@dataclass(frozen=True)
+class Call:
+    """One API request; "{key}" in its path and body stands for the id ``ids[key]``."""
+
+    name: str
+    method: str
+    path: str
+    body: dict[str, Any] | None = None
+
+
+def fill(value: Any, ids: dict[str, int]) -> Any:
+    """Return ``value`` with every "{key}" string, at any depth, replaced by ``ids[key]``."""
+    if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
+        return ids[value[1:-1]]
+    if isinstance(value, list):
+        return [fill(v, ids) for v in value]
+    if isinstance(value, dict):
+        return {k: fill(v, ids) for k, v in value.items()}
+    return value
+
+
+def send(
+    client: Any,
+    method: str,
+    path: str,
+    body: dict[str, Any] | None,
+    ids: dict[str, int],
+    **extra: Any,
+) -> Any:
+    """Send ``body`` as JSON (empty if None) to ``API + path``, placeholders filled from ``ids``."""
+    content = json.dumps(fill(body, ids)) if body is not None else ""
+    return client.generic(
+        method, API + path.format(**ids), content, content_type="application/json", **extra
     )
 
 

@@ -8,7 +8,6 @@ theirs), the body leaks nothing, and not one row changes.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,18 +15,12 @@ import pytest
 
 from tests.api.conftest import assert_error
 from tests.factories import make_card, make_comment
-from tests.security.conftest import bearer
+from tests.security.conftest import API, Call, bearer, send
 from tests.security.state import db_state
-
-API = "/api/v1"
 
 
 @dataclass(frozen=True)
-class Attack:
-    name: str
-    method: str
-    path: str
-    body: dict[str, Any] | None = None
+class Attack(Call):
     statuses: tuple[int, ...] = (404,)
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -204,30 +197,12 @@ BODY_ATTACKS = [
 ]
 
 
-def _fill(value: Any, ids: dict[str, int]) -> Any:
-    if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
-        return ids[value[1:-1]]
-    if isinstance(value, list):
-        return [_fill(v, ids) for v in value]
-    if isinstance(value, dict):
-        return {k: _fill(v, ids) for k, v in value.items()}
-    return value
-
-
 @pytest.fixture
 def ids(team, rival) -> dict[str, int]:
     own_card = make_card(team.owner, team.todo, "Mine")
     make_comment(team.owner, own_card, "Mine too")
     return {
-        "rw": rival.workspace.pk,
-        "rb": rival.board.pk,
-        "rc": rival.column.pk,
-        "rc2": rival.other_column.pk,
-        "rcard": rival.card.pk,
-        "rcomment": rival.comment.pk,
-        "rlabel": rival.label.pk,
-        "rmember": rival.member.pk,
-        "rtoken": rival.token_id,
+        **rival.ids(),
         "ow": team.workspace.pk,
         "ob": team.board.pk,
         "oc": team.todo.pk,
@@ -236,9 +211,7 @@ def ids(team, rival) -> dict[str, int]:
 
 
 def _attack(client: Any, attack: Attack, ids: dict[str, int]) -> Any:
-    path = API + attack.path.format(**ids)
-    body = json.dumps(_fill(attack.body, ids)) if attack.body is not None else None
-    return client.generic(attack.method, path, body or "", content_type="application/json")
+    return send(client, attack.method, attack.path, attack.body, ids)
 
 
 @pytest.mark.parametrize(

@@ -19,9 +19,7 @@ from collab.exceptions import NotFound
 from collab.services.reports import report_create
 from realtime.replay import check_access, replay_since
 from tests.factories import make_user
-from tests.security.conftest import bearer
-
-API = "/api/v1"
+from tests.security.conftest import API, bearer
 
 READS = [
     "/boards/{rb}/",
@@ -49,20 +47,9 @@ def moderator(db: None) -> Any:
     return type(user).objects.get(pk=user.pk)
 
 
-def _ids(rival: Any) -> dict[str, int]:
-    return {
-        "rw": rival.workspace.pk,
-        "rb": rival.board.pk,
-        "rc": rival.column.pk,
-        "rcard": rival.card.pk,
-        "rcomment": rival.comment.pk,
-        "rlabel": rival.label.pk,
-    }
-
-
 @pytest.mark.parametrize("path", READS)
 def test_a_moderator_reads_no_board_of_another_workspace_over_rest(rival, moderator, path):
-    response = bearer(moderator).get(API + path.format(**_ids(rival)))
+    response = bearer(moderator).get(API + path.format(**rival.ids()))
     assert response.status_code == 404, response.content
     assert response.json()["error"] == "not_found"
     assert "Secret" not in response.content.decode()

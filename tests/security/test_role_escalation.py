@@ -7,7 +7,6 @@ Each attempt above one's role is a 403 in the error shape, and no row changes.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,10 +14,8 @@ import pytest
 
 from tests.api.conftest import assert_error
 from tests.factories import make_card, make_comment
-from tests.security.conftest import bearer
+from tests.security.conftest import API, bearer, send
 from tests.security.state import db_state
-
-API = "/api/v1"
 
 
 @dataclass(frozen=True)
@@ -112,14 +109,6 @@ ESCALATIONS = [
 ]
 
 
-def _fill(value: Any, ids: dict[str, int]) -> Any:
-    if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
-        return ids[value[1:-1]]
-    if isinstance(value, dict):
-        return {k: _fill(v, ids) for k, v in value.items()}
-    return value
-
-
 @pytest.mark.parametrize("case", ESCALATIONS, ids=lambda c: f"{c.role}-{c.name}")
 def test_role_cannot_act_above_itself(team, case):
     card = make_card(team.owner, team.todo, "Card")
@@ -135,10 +124,7 @@ def test_role_cannot_act_above_itself(team, case):
     }
     client = bearer(team.user(case.role))
     before = db_state()
-    body = json.dumps(_fill(case.body, ids)) if case.body is not None else ""
-    response = client.generic(
-        case.method, API + case.path.format(**ids), body, content_type="application/json"
-    )
+    response = send(client, case.method, case.path, case.body, ids)
     assert_error(response, 403, "forbidden")
     assert db_state() == before
 

@@ -8,7 +8,6 @@ anything is written.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 from django.conf import settings
@@ -18,9 +17,8 @@ from rest_framework.test import APIClient
 import project.settings as production_settings
 from tests.api.conftest import assert_error, csrf, session_login
 from tests.factories import PASSWORD, make_card, make_comment
+from tests.security.conftest import API, send
 from tests.security.state import db_state
-
-API = "/api/v1"
 
 
 def test_session_fixation_login_rotates_session_key(team):
@@ -133,14 +131,6 @@ SESSION_WRITES = [
 ]
 
 
-def _fill(value: Any, ids: dict[str, int]) -> Any:
-    if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
-        return ids[value[1:-1]]
-    if isinstance(value, dict):
-        return {k: _fill(v, ids) for k, v in value.items()}
-    return value
-
-
 @pytest.fixture
 def owner_session(team, session_for) -> tuple[APIClient, dict[str, int]]:
     card = make_card(team.owner, team.todo, "Card")
@@ -170,13 +160,7 @@ def test_csrf_required_for_every_session_write(owner_session, name, method, path
     client, ids = owner_session
     headers = {"HTTP_X_CSRFTOKEN": "x" * 32} if token == "wrong" else {}
     before = db_state()
-    response = client.generic(
-        method,
-        API + path.format(**ids),
-        json.dumps(_fill(body, ids)) if body is not None else "",
-        content_type="application/json",
-        **headers,
-    )
+    response = send(client, method, path, body, ids, **headers)
     assert_error(response, 403, "forbidden")
     assert "CSRF" in response.json()["message"]
     assert db_state() == before

@@ -83,6 +83,17 @@ function harness(history: BoardEvent[] = []): Harness {
   return { connection, sockets, statuses, fetchEvents, online, env, last: () => sockets.at(-1)! };
 }
 
+/** A started connection, live on board 1 at `seq`, recording the seqs it delivers. */
+function liveOnBoard1(seq: number): { h: Harness; received: number[] } {
+  const h = harness();
+  h.connection.start();
+  const received: number[] = [];
+  h.connection.watch(1, seq, { onEvent: (e) => received.push(e.seq), onResync: () => {} });
+  h.last().open();
+  h.last().receive({ type: "subscribed", board: 1, seq });
+  return { h, received };
+}
+
 beforeEach(() => {
   vi.useFakeTimers();
 });
@@ -141,12 +152,7 @@ describe("Connection", () => {
   });
 
   it("reconnects with backoff, shows the countdown, and resubscribes since the last seq", async () => {
-    const h = harness();
-    h.connection.start();
-    const received: number[] = [];
-    h.connection.watch(1, 5, { onEvent: (e) => received.push(e.seq), onResync: () => {} });
-    h.last().open();
-    h.last().receive({ type: "subscribed", board: 1, seq: 5 });
+    const { h, received } = liveOnBoard1(5);
     h.last().receive(ev(6));
 
     h.last().drop();
@@ -188,12 +194,7 @@ describe("Connection", () => {
   });
 
   it("reconnects at once, without backoff, when the server restarts (1012)", async () => {
-    const h = harness();
-    h.connection.start();
-    const received: number[] = [];
-    h.connection.watch(1, 5, { onEvent: (e) => received.push(e.seq), onResync: () => {} });
-    h.last().open();
-    h.last().receive({ type: "subscribed", board: 1, seq: 5 });
+    const { h, received } = liveOnBoard1(5);
 
     h.last().drop(1012);
     expect(h.sockets).toHaveLength(2);
