@@ -10,6 +10,7 @@ from typing import Any
 
 import environ
 
+from project.logconfig import logging_config
 from project.secret_key import INSECURE_DEFAULT_SECRET
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "waffle",
     "channels",
     "accounts",
     "collab",
@@ -49,6 +51,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Request id (X-Request-ID) and one log line per request; outermost, so it sees all.
+    "project.request_log.RequestLogMiddleware",
+    # Prometheus request counts and latency by route (project/metrics.py).
+    "project.metrics.MetricsMiddleware",
     # Refuses the published secret key when a server starts, then steps aside.
     "project.secret_key.RefusePublishedKeyMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -61,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "waffle.middleware.WaffleMiddleware",
 ]
 
 ROOT_URLCONF = "project.urls"
@@ -72,7 +79,8 @@ FRONTEND_DIST = BASE_DIR / "frontend" / "dist"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Before the apps' own templates: the admin's index gets a status block.
+        "DIRS": [BASE_DIR / "project" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -284,10 +292,15 @@ REALTIME_PUBLISH_WAIT_SECONDS = env.float("REALTIME_PUBLISH_WAIT_SECONDS", defau
 # for in-flight requests before it stops.
 REALTIME_SHUTDOWN_GRACE_SECONDS = env.float("REALTIME_SHUTDOWN_GRACE_SECONDS", default=7.0)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"daphne": {"level": "WARNING"}, "django.channels.server": {"level": "WARNING"}},
-}
+# Operations (README, "Operating Corkboard").
+# /metrics answers only "Authorization: Bearer <METRICS_TOKEN>"; unset, it is a 404.
+METRICS_TOKEN: str = env.str("METRICS_TOKEN", default="")
+# A process refuses sockets past this many (close 1013, "try again later").
+WS_MAX_SOCKETS = env.int("WS_MAX_SOCKETS", default=5000)
+# Where bin/backup writes its dumps; the admin's status block reads the newest.
+BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(BASE_DIR / "backups")))
+
+# "text" (human-readable, the default) or "json" (one object per line, for production).
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOGGING = logging_config(LOG_FORMAT, LOG_LEVEL)

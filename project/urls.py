@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from project.metrics import metrics_view
 from project.views import admin_login, healthz, readyz, spa_index
 
 urlpatterns = [
@@ -12,8 +13,9 @@ urlpatterns = [
     path("api/v1/", include("api.urls")),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
     # Client-side routes of the single-page app; built assets come from whitenoise.
-    re_path(r"^(?!api/|admin/|ws/|static/|healthz$|readyz$).*$", spa_index, name="spa"),
+    re_path(r"^(?!api/|admin/|ws/|static/|healthz$|readyz$|metrics$).*$", spa_index, name="spa"),
 ]
 
 # Uncaught exceptions: JSON for a failed dependency and for API paths (project/views.py).

@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import math
 import sys
-import time
-import uuid
-from collections.abc import Awaitable, Callable
-from typing import Any
 
-from asgiref.sync import sync_to_async
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib import admin
-from django.core.cache import cache
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.html import escape
 from django.views import defaults
@@ -25,6 +15,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 
 from api.errors import dependency_failure, error_body, error_headers
 from api.throttling import LoginThrottle
+from project.health import run_checks
 
 _NOT_BUILT = """<!doctype html><meta charset="utf-8"><title>Corkboard</title>
 <p>The front end is not built yet: run <code>npm --prefix frontend ci &amp;&amp;
@@ -34,9 +25,6 @@ The API is at <a href="/api/v1/docs/">/api/v1/docs/</a>.</p>"""
 _LOCKED_OUT = """<!doctype html><meta charset="utf-8"><title>Too many attempts</title>
 <h1>Too many sign-in attempts</h1>
 <p>Try again in {seconds} seconds. <a href="{url}">Back to the sign-in page</a>.</p>"""
-
-# Each readiness check gets this long before it counts as failed.
-_CHECK_TIMEOUT = 2.0
 
 
 @ensure_csrf_cookie
@@ -69,55 +57,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
-def _database() -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-
-
-def _cache() -> None:
-    key, value = f"readyz:{uuid.uuid4().hex}", uuid.uuid4().hex
-    cache.set(key, value, timeout=10)
-    if cache.get(key) != value:
-        raise RuntimeError("value not read back")
-    cache.delete(key)
-
-
-async def _channel_layer() -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        raise RuntimeError("no channel layer configured")
-    channel = await layer.new_channel("readyz.")
-    try:
-        await layer.send(channel, {"type": "readyz.ping"})
-        message = await layer.receive(channel)
-        if message.get("type") != "readyz.ping":
-            raise RuntimeError("unexpected message")
-    finally:
-        # channels_redis unsubscribes a channel when a receive on it is cancelled.
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(layer.receive(channel), 0.05)
-
-
-async def _timed(check: Callable[[], Awaitable[None]]) -> dict[str, Any]:
-    started = time.perf_counter()
-    result: dict[str, Any] = {"status": "ok"}
-    try:
-        await asyncio.wait_for(check(), _CHECK_TIMEOUT)
-    except Exception as error:  # any failure is the answer here, not a crash
-        reason = "timed out" if isinstance(error, TimeoutError) else str(error).strip()
-        result = {"status": "error", "error": f"{type(error).__name__}: {reason}"[:300]}
-    result["ms"] = round((time.perf_counter() - started) * 1000, 1)
-    return result
-
-
 async def readyz(request: HttpRequest) -> JsonResponse:
     """Report whether the database, the cache and the channel layer answer (503 if not)."""
-    checks = {
-        "database": await _timed(sync_to_async(_database)),
-        "cache": await _timed(sync_to_async(_cache)),
-        "channel_layer": await _timed(_channel_layer),
-    }
-    ready = all(check["status"] == "ok" for check in checks.values())
+    ready, checks = await run_checks()
     response = JsonResponse(
         {"status": "ok" if ready else "unavailable", "checks": checks},
         status=200 if ready else 503,
