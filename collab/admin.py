@@ -11,6 +11,7 @@ takes effect live, and is recorded in the audit log, which no one can edit or de
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.contrib import admin
@@ -188,15 +189,24 @@ class CommentAdmin(ModerationPermissions, ReadOnlyAdmin):
 class EventAdmin(ReadOnlyAdmin):
     """The board history (outbox): append-only, so never editable by anyone."""
 
-    list_display = ("event", "board", "seq", "actor", "ts")
+    list_display = ("event", "board", "seq", "actor", "time")
     list_filter = ("event",)
     list_select_related = ("board", "actor")
     search_fields = ("event", "board__title", "actor__username")
     raw_id_fields = ("board", "actor")
     ordering = ("-id",)
 
+    @admin.display(description="time", ordering="ts")
+    def time(self, obj: Event) -> datetime:
+        return obj.ts
+
 
 admin.site.register(User, CorkboardUserAdmin)
 admin.site.register(ApiToken, ApiTokenAdmin)
 admin.site.register(Report, ReportAdmin)
 admin.site.register(ModerationAction, ModerationActionAdmin)
+
+# The admin's own titles (Django's defaults say "Django administration").
+admin.site.site_header = "Corkboard administration"
+admin.site.site_title = "Corkboard admin"
+admin.site.index_title = "Moderation and operations"

@@ -186,6 +186,7 @@ class Event(models.Model):
     ts = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = "board event"
         ordering = ["board_id", "seq"]
         constraints = [models.UniqueConstraint(fields=["board", "seq"], name="event_unique_seq")]
         indexes = [models.Index(fields=["ts"])]

@@ -1,7 +1,8 @@
-"""The project's own app: registers the project's system checks."""
+"""The project's own app (its system checks), and django-waffle under a readable name."""
 
 from django.apps import AppConfig
 from django.core import checks
+from waffle.apps import WaffleConfig
 
 
 class ProjectConfig(AppConfig):
@@ -12,3 +13,9 @@ class ProjectConfig(AppConfig):
         from project.secret_key import secret_key_system_check
 
         checks.register(secret_key_system_check, checks.Tags.security)
+
+
+class FeatureFlagsConfig(WaffleConfig):
+    """django-waffle, listed as "Feature flags" in the admin."""
+
+    verbose_name = "Feature flags"

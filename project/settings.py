@@ -21,6 +21,8 @@ if env.bool("READ_DOT_ENV", default=False):
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default=INSECURE_DEFAULT_SECRET)
+# Previous keys, still accepted for sessions signed before a rotation (docs/runbook.md).
+SECRET_KEY_FALLBACKS: list[str] = env.list("SECRET_KEY_FALLBACKS", default=[])
 ALLOW_INSECURE_KEY = env.bool("CORKBOARD_ALLOW_INSECURE_KEY", default=False)
 # Whether the environment configures DEBUG at all: a bare checkout does not, and may
 # run management commands with the published key (project/secret_key.py).
@@ -42,7 +44,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "waffle",
+    "project.apps.FeatureFlagsConfig",
     "channels",
     "accounts",
     "collab",

@@ -1,6 +1,12 @@
-"""Sign-up, log-in and log-out with a browser session, the CSRF cookie, socket tickets, me."""
+"""Sign-up, log-in and log-out with a browser session, the CSRF cookie, socket tickets, me.
+
+Every answer that returns the caller's account (sign-up, log-in, me) carries the
+feature flags they get (api/features.py), so the browser app knows them from the start.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
@@ -15,15 +21,21 @@ from accounts.models import ApiToken, TokenScope
 from accounts.tickets import ticket_issue
 from api.authentication import SessionAuthentication
 from api.errors import InvalidCredentials
+from api.features import MeOutput
 from api.permissions import CsrfProtected
 from api.schema import errors
 from api.serializers import CsrfTokenOutput, LoginInput, SignupInput, WsTicketOutput
 from api.throttling import AnonThrottle, LoginThrottle, SignupThrottle
-from api.views.base import ApiView, no_content, represented
-from collab.representations import MeSerializer
+from api.views.base import ApiView, no_content
 from collab.services.users import session_end, session_ticket_ref, user_signup
 
 _TAGS = ["auth"]
+
+
+def _me(request: Request, user: Any, status_code: int = status.HTTP_200_OK) -> Response:
+    """Return ``user``'s account with the feature flags that ``request`` gets."""
+    body = MeOutput(user, context={"request": request._request}).data
+    return Response(body, status=status_code)
 
 
 class CsrfView(ApiView):
@@ -48,7 +60,7 @@ class SignupView(ApiView):
         tags=_TAGS,
         auth=[],
         request=SignupInput,
-        responses={201: MeSerializer, **errors(400, 403, 409, 413)},
+        responses={201: MeOutput, **errors(400, 403, 409, 413)},
     )
     def post(self, request: Request) -> Response:
         data = self.parsed(SignupInput)
@@ -56,7 +68,7 @@ class SignupView(ApiView):
             username=data["username"], email=data.get("email", ""), password=data["password"]
         )
         login(request._request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
-        return represented(MeSerializer, user, status.HTTP_201_CREATED)
+        return _me(request, user, status.HTTP_201_CREATED)
 
 
 class LoginView(ApiView):
@@ -74,7 +86,7 @@ class LoginView(ApiView):
         tags=_TAGS,
         auth=[],
         request=LoginInput,
-        responses={200: MeSerializer, **errors(400, 403, 413)},
+        responses={200: MeOutput, **errors(400, 403, 413)},
     )
     def post(self, request: Request) -> Response:
         data = self.parsed(LoginInput)
@@ -84,7 +96,7 @@ class LoginView(ApiView):
             raise InvalidCredentials()
         # login() rotates the session key and the CSRF token (no session fixation).
         login(request._request, user)
-        return represented(MeSerializer, user)
+        return _me(request, user)
 
 
 class LogoutView(ApiView):
@@ -126,6 +138,6 @@ class WsTicketView(ApiView):
 class MeView(ApiView):
     """The caller's own account."""
 
-    @extend_schema(tags=["me"], responses={200: MeSerializer, **errors(403)})
+    @extend_schema(tags=["me"], responses={200: MeOutput, **errors(403)})
     def get(self, request: Request) -> Response:
-        return represented(MeSerializer, request.user)
+        return _me(request, request.user)

@@ -11,10 +11,16 @@ export interface UserBrief {
   username: string;
 }
 
+/** The feature flags the server turns on per user (django-waffle; api/features.py). */
+export interface Features {
+  activity_panel: boolean;
+}
+
 export interface Me extends UserBrief {
   email: string;
   date_joined?: string;
   is_staff?: boolean;
+  features?: Features;
 }
 
 export interface Workspace {

@@ -5,6 +5,7 @@ import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type
 import { boards as boardsApi, comments as commentsApi, workspaces as workspacesApi } from "../api/resources";
 import type { Workspace } from "../api/types";
 import { announce } from "../app/announcer";
+import { hasFeature } from "../app/features";
 import { EyeIcon, LockIcon } from "../app/icons";
 import { Link, navigate } from "../app/router";
 import { useSession } from "../app/session";
@@ -184,6 +185,9 @@ export function BoardScreen({ id, card, activity }: { id: number; card: number |
   }
 
   const { can } = context;
+  // The route may ask for the panel; the feature flag decides whether there is one.
+  const activityOn = hasFeature(me, "activity_panel");
+  const showActivity = activity && activityOn;
 
   const onCanvasDragOver = (event: DragEvent) => {
     const item = dragged();
@@ -210,7 +214,7 @@ export function BoardScreen({ id, card, activity }: { id: number; card: number |
 
   return (
     <BoardContext.Provider value={context}>
-      <div className={`board-page${activity ? " with-activity" : ""}`} data-testid="board" data-board-id={id} data-seq={view.seq}>
+      <div className={`board-page${showActivity ? " with-activity" : ""}`} data-testid="board" data-board-id={id} data-seq={view.seq}>
         <div className="board-header">
           <div className="board-heading">
             <nav className="breadcrumb" aria-label="Breadcrumb">
@@ -232,9 +236,11 @@ export function BoardScreen({ id, card, activity }: { id: number; card: number |
           </div>
           <div className="board-tools">
             <PresenceBar presence={state.presence} view={view} meId={me.id} />
-            <Link to={activity ? boardPath : `${boardPath}/activity`} className={`btn btn-sm${activity ? " active" : ""}`} data-testid="activity-toggle" aria-pressed={activity}>
-              Activity
-            </Link>
+            {activityOn && (
+              <Link to={showActivity ? boardPath : `${boardPath}/activity`} className={`btn btn-sm${showActivity ? " active" : ""}`} data-testid="activity-toggle" aria-pressed={showActivity}>
+                Activity
+              </Link>
+            )}
           </div>
         </div>
         {view.board.locked && (
@@ -284,7 +290,7 @@ export function BoardScreen({ id, card, activity }: { id: number; card: number |
             {can.manageBoard && <AddColumn actions={actions} />}
             {view.columns.length === 0 && !can.manageBoard && <p className="muted empty-hint">This board has no columns yet.</p>}
           </div>
-          {activity && <ActivityPanel items={state.activity} loaded={state.activityLoaded} onClose={() => navigate(boardPath)} />}
+          {showActivity && <ActivityPanel items={state.activity} loaded={state.activityLoaded} onClose={() => navigate(boardPath)} />}
         </div>
         {card !== null && <CardPanel key={card} cardId={card} onClose={closeCard} />}
       </div>
