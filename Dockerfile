@@ -15,7 +15,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
-RUN groupadd --system corkboard && useradd --system --gid corkboard --create-home corkboard
+# pg_dump/pg_restore for bin/backup and bin/restore; a fixed uid for runAsUser (deploy/k8s).
+RUN apt-get update && apt-get install -y --no-install-recommends postgresql-client \
+    && rm -rf /var/lib/apt/lists/*
+RUN groupadd --system --gid 10001 corkboard \
+    && useradd --system --uid 10001 --gid corkboard --create-home corkboard
 WORKDIR /app
 
 COPY requirements.txt ./
@@ -30,4 +34,4 @@ RUN SECRET_KEY=collectstatic-only-not-a-secret python manage.py collectstatic --
 USER corkboard
 EXPOSE 8000
 # --proxy-headers: take the client address from the proxy's X-Forwarded-For.
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "--proxy-headers", "project.asgi:application"]
+CMD ["daphne", "-v", "0", "-b", "0.0.0.0", "-p", "8000", "--proxy-headers", "project.asgi:application"]
