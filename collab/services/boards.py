@@ -18,12 +18,18 @@ from collab.services.guards import (
 from collab.services.versioning import save_versioned
 from collab.validation import clean_text
 
+DESCRIPTION_MAX_LENGTH = 10_000
+
 
 def board_create(*, actor: AnyUser, workspace_id: int, title: str, description: str = "") -> Board:
     """Create a board in a workspace (admins and owners)."""
     title = clean_text(title, field="title", max_length=200)
     description = clean_text(
-        description, field="description", max_length=10_000, required=False, multiline=True
+        description,
+        field="description",
+        max_length=DESCRIPTION_MAX_LENGTH,
+        required=False,
+        multiline=True,
     )
     with transaction.atomic():
         # The workspace lock keeps the set of boards still while members change, and
@@ -50,7 +56,11 @@ def board_update(
         title = clean_text(title, field="title", max_length=200)
     if description is not None:
         description = clean_text(
-            description, field="description", max_length=10_000, required=False, multiline=True
+            description,
+            field="description",
+            max_length=DESCRIPTION_MAX_LENGTH,
+            required=False,
+            multiline=True,
         )
     with transaction.atomic():
         board = board_for_write(actor, board_id, Action.MANAGE_BOARD)

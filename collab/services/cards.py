@@ -35,6 +35,7 @@ from collab.validation import clean_text, invalid
 
 User = get_user_model()
 COLUMN_NOT_FOUND = "Column not found."
+DESCRIPTION_MAX_LENGTH = 50_000
 
 
 def _column_of(board: Board, column_id: int) -> Column:
@@ -91,7 +92,11 @@ def card_create(
     """Add a card to a column, last unless ``after``/``before`` place it."""
     title = clean_text(title, field="title", max_length=500)
     description = clean_text(
-        description, field="description", max_length=50_000, required=False, multiline=True
+        description,
+        field="description",
+        max_length=DESCRIPTION_MAX_LENGTH,
+        required=False,
+        multiline=True,
     )
     board_id = Column.objects.filter(pk=column_id).values_list("board_id", flat=True).first()
     if board_id is None:
@@ -142,7 +147,11 @@ def card_update(
             card.title = clean_text(title, field="title", max_length=500)
         if not isinstance(description, Unset):
             card.description = clean_text(
-                description, field="description", max_length=50_000, required=False, multiline=True
+                description,
+                field="description",
+                max_length=DESCRIPTION_MAX_LENGTH,
+                required=False,
+                multiline=True,
             )
         if not isinstance(due_at, Unset):
             card.due_at = due_at
