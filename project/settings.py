@@ -137,7 +137,8 @@ STORAGES = {
     },
 }
 WHITENOISE_ROOT = FRONTEND_DIST if FRONTEND_DIST.is_dir() else None
-WHITENOISE_INDEX_FILE = True
+# "/" is answered by spa_index (no-cache, CSRF cookie), not by WhiteNoise (max-age=60).
+WHITENOISE_INDEX_FILE = False
 
 # Redis: the channel layer, the cache (throttles, socket tickets, presence).
 REDIS_URL: str | None = env.str("REDIS_URL", default=None) or None

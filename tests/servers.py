@@ -69,7 +69,17 @@ class DaphneServer:
 
     def start(self, timeout: float = 30) -> None:
         """Start the process and return once it accepts connections."""
-        command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port)]
+        command = [
+            sys.executable,
+            "-m",
+            "daphne",
+            "-v",
+            "0",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+        ]
         # The child keeps its own copy of the log's descriptor.
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
@@ -226,3 +236,66 @@ def redis_server() -> Iterator[RedisServer]:
         yield server
     finally:
         server.kill()
+
+
+class NginxServer:
+    """Debian's nginx in the foreground, in its own prefix directory, with a given config.
+
+    ``config`` is a whole ``nginx.conf`` (main context). Under root the workers run as
+    root too, so that they read the test's files wherever they are.
+    """
+
+    binary = "/usr/sbin/nginx"
+
+    def __init__(self, config: str, port: int, prefix: Path) -> None:
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.prefix = prefix
+        self.config_path = prefix / "nginx.conf"
+        self.error_log_path = prefix / "error.log"
+        self.process: subprocess.Popen[bytes] | None = None
+        prefix.mkdir(parents=True, exist_ok=True)
+        self.config_path.write_text(config)
+
+    def start(self, timeout: float = 10) -> None:
+        """Start nginx and return once it accepts connections."""
+        directives = (
+            f"daemon off; pid {self.prefix / 'nginx.pid'}; error_log {self.error_log_path};"
+        )
+        if os.geteuid() == 0:
+            directives += " user root;"
+        command = [self.binary, "-p", str(self.prefix), "-c", str(self.config_path)]
+        # Errors before the error log is open (a bad config) go to stderr.
+        with open(self.error_log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                [*command, "-g", directives], stdout=subprocess.DEVNULL, stderr=log
+            )
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"nginx exited: {self.log()[-2000:]}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"nginx did not start within {timeout:.0f} s") from None
+                time.sleep(0.05)
+
+    def log(self) -> str:
+        """Return nginx's error log so far."""
+        if not self.error_log_path.exists():
+            return ""
+        return self.error_log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        """Stop nginx at once (SIGTERM: fast shutdown), killing it if it lingers."""
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None

@@ -118,7 +118,7 @@ def test_compose_environment_uses_only_real_settings(compose: dict[str, Any]) ->
 
 def test_proxy_passes_websocket_upgrades_to_both_processes(compose: dict[str, Any]) -> None:
     conf = _read("deploy/nginx.conf")
-    assert "server web1:8000;" in conf and "server web2:8000;" in conf
+    assert "server web1:8000 " in conf and "server web2:8000 " in conf
     assert "proxy_set_header Upgrade $http_upgrade;" in conf
     assert "proxy_set_header Connection $connection_upgrade;" in conf
     assert "proxy_http_version 1.1;" in conf

@@ -107,7 +107,7 @@ def _server_password_hash() -> str:
     return hasher.encode(PASSWORD, hasher.salt(), iterations=1000)
 
 
-def _build_team() -> Team:
+def build_team() -> Team:
     owner = make_user("owner")
     workspace = make_workspace(owner, "Acme")
     users = {}
@@ -136,7 +136,7 @@ def team(transactional_db: None, browser: Browser) -> Team:
 
     Passwords are hashed so that the Daphne server (production hashers) can check them.
     """
-    return in_thread(_build_team)
+    return in_thread(build_team)
 
 
 def session_cookies(base_url: str, username: str) -> list[dict[str, Any]]:
