@@ -10,6 +10,7 @@ class ProjectConfig(AppConfig):
     label = "corkboard_project"
 
     def ready(self) -> None:
+        from project import metrics  # noqa: F401  (counts every process's database queries)
         from project.secret_key import secret_key_system_check
 
         checks.register(secret_key_system_check, checks.Tags.security)

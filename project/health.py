@@ -17,6 +17,8 @@ from channels.layers import get_channel_layer
 from django.core.cache import cache
 from django.db import connection
 
+from project.metrics import READY
+
 # Each readiness check gets this long before it counts as failed.
 _CHECK_TIMEOUT = 2.0
 
@@ -63,10 +65,18 @@ async def _timed(check: Callable[[], Awaitable[None]]) -> dict[str, Any]:
 
 
 async def run_checks() -> tuple[bool, dict[str, dict[str, Any]]]:
-    """Run every check; return whether all passed and each one's status and time."""
-    checks = {
-        "database": await _timed(sync_to_async(_database)),
-        "cache": await _timed(sync_to_async(_cache)),
-        "channel_layer": await _timed(_channel_layer),
-    }
+    """Run every check; return whether all passed and each one's status and time.
+
+    Each result is also this process's ``corkboard_ready{check}`` gauge (1 ok, 0 failed).
+    """
+    # At once, so that one dependency down costs one timeout, not three; the cache check
+    # runs off the shared thread, where a hanging database connect would queue it.
+    database, cache_, layer = await asyncio.gather(
+        _timed(sync_to_async(_database)),
+        _timed(sync_to_async(_cache, thread_sensitive=False)),
+        _timed(_channel_layer),
+    )
+    checks = {"database": database, "cache": cache_, "channel_layer": layer}
+    for name, check in checks.items():
+        READY.labels(name).set(1 if check["status"] == "ok" else 0)
     return all(check["status"] == "ok" for check in checks.values()), checks

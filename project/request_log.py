@@ -11,15 +11,15 @@ record; it is echoed in the response's ``X-Request-ID`` header, and the request'
 from __future__ import annotations
 
 import logging
-import re
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.utils.functional import LazyObject, empty
+
+from realtime.request_ids import request_id_from
 
 if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponse
@@ -29,19 +29,11 @@ request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 logger = logging.getLogger("corkboard.request")
 
-_VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,200}")
 _METHODS = frozenset(
     {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
 )
 # Probes and scrapes come every few seconds: at DEBUG they do not flood the logs.
 _QUIET_ROUTES = frozenset({"healthz", "readyz", "metrics"})
-
-
-def request_id_from(header: str | None) -> str:
-    """Return ``header`` if it is a valid id (≤ 200 of ``A-Za-z0-9._-``), else a new one."""
-    if header and _VALID_REQUEST_ID.fullmatch(header):
-        return header
-    return uuid.uuid4().hex
 
 
 def request_route(request: HttpRequest) -> str:

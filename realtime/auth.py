@@ -26,7 +26,8 @@ from realtime import outage
 Scope = dict[str, Any]
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
+def header(scope: Scope, name: bytes) -> str | None:
+    """Return the first value of a request header of the socket's upgrade (lowercase name)."""
     for key, value in scope.get("headers", []):
         if key == name:
             return bytes(value).decode("latin-1")
@@ -48,14 +49,14 @@ def _normalise(origin: str) -> str | None:
 
 def _request_scheme(scope: Scope) -> str:
     proxy = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
-    if proxy and _header(scope, b"x-forwarded-proto") == "https":
+    if proxy and header(scope, b"x-forwarded-proto") == "https":
         return "https"
     return "https" if scope.get("scheme") == "wss" else "http"
 
 
 def origin_allowed(scope: Scope) -> bool:
     """Return whether a cookie socket's Origin is this site or a trusted origin, exactly."""
-    origin = _header(scope, b"origin")
+    origin = header(scope, b"origin")
     if not origin:
         return False
     normalised = _normalise(origin)
@@ -64,7 +65,7 @@ def origin_allowed(scope: Scope) -> bool:
     trusted = {_normalise(o) for o in settings.CSRF_TRUSTED_ORIGINS}
     if normalised in trusted:
         return True
-    host = _header(scope, b"host") or ""
+    host = header(scope, b"host") or ""
     domain, _port = split_domain_port(host)
     if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
         return False

@@ -12,30 +12,37 @@ the removed user's) comes from :mod:`collab.event_types`. A Redis error degrades
 and live delivery (recovered by the sweep and seq) and never closes the socket.
 
 Close codes: 4401 unauthenticated, 4403 suspended, 4410 the session logged out or the
-token was revoked, 1012 the server is restarting (reconnect).
+token was revoked, 1012 the server is restarting (reconnect), 1013 this process holds
+``WS_MAX_SOCKETS`` sockets (try again later). Each socket is counted and logged once
+when it connects and once when it closes (:mod:`realtime.metrics`,
+:mod:`realtime.socket_log`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from autobahn.exception import Disconnected
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from collab.event_types import REGISTRY
 from collab.exceptions import BadRequest, CorkboardError, RateLimited
-from realtime import outage, presence, sweep
+from realtime import metrics, outage, presence, sweep
 from realtime.auth import credential_alive
 from realtime.groups import board_group, session_group, token_group, user_group
 from realtime.protocol import ClientMessage, Ping, Presence, Subscribe, Unsubscribe, parse
 from realtime.publish import session_digest
 from realtime.replay import Replay, card_on_board, check_access, missed_between, replay_since
+from realtime.shutdown import CLOSE_TRY_AGAIN_LATER
+from realtime.socket_log import SocketLog
 from realtime.throttle import TokenBucket
 
 # Layer messages whose handlers touch no ORM: skip Channels' per-message
@@ -48,6 +55,9 @@ _SOCKET_CODES = {"forbidden", "not_found", "bad_request", "rate_limited"}
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_SUSPENDED = 4403
 CLOSE_CREDENTIAL_ENDED = 4410
+CLOSE_INTERNAL_ERROR = 1011
+# What a close without a code is counted as (RFC 6455: "no status received").
+CLOSE_NO_STATUS = 1005
 HEARTBEAT_SECONDS = 7.0
 
 
@@ -74,13 +84,24 @@ class BoardConsumer(AsyncWebsocketConsumer):
     user: Any
     boards: dict[int, Subscription]
     bucket: TokenBucket
+    log: SocketLog
     heartbeat: asyncio.Task[None] | None = None
+    _close_code: int | None = None
 
     async def dispatch(self, message: dict[str, Any]) -> None:
-        if message["type"] in _NO_ORM_HANDLERS:
-            await getattr(self, get_handler_name(message))(message)
-        else:
-            await super().dispatch(message)
+        try:
+            if message["type"] in _NO_ORM_HANDLERS:
+                await getattr(self, get_handler_name(message))(message)
+            else:
+                await super().dispatch(message)
+        except StopConsumer:
+            raise
+        except BaseException:
+            # The consumer dies (Daphne closes the socket with 1011) and no disconnect
+            # will follow: count its end and release what it holds now.
+            self._ended(CLOSE_INTERNAL_ERROR)
+            await self._release()
+            raise
 
     # Connection lifecycle.
 
@@ -92,22 +113,37 @@ class BoardConsumer(AsyncWebsocketConsumer):
         self._unjoined: set[str] = set()
         # One delivery at a time per socket: live events, gap fills and the sweep.
         self._delivery = asyncio.Lock()
+        self.log = SocketLog.for_socket(self.scope, self.user)
+        metrics.CONNECTS.inc()
+        self.log.connect()
         if self.user is None or not self.user.is_authenticated or not self.user.is_active:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
+        # Before any Redis or database work: a full process refuses cheaply.
+        if not sweep.register(self):
+            # Accepted first: a close before the accept is a bare HTTP 403, without a code.
+            await self.accept()
+            await self.close(code=CLOSE_TRY_AGAIN_LATER)
+            return
+        if not await self._join_control_groups():
+            sweep.unregister(self)
+            await self.close(code=CLOSE_CREDENTIAL_ENDED)
+            return
         self.bucket = TokenBucket(settings.WS_RATE_PER_SECOND, settings.WS_RATE_BURST)
+        await self.accept()
+        self.heartbeat = asyncio.ensure_future(self._heartbeat())
+
+    async def _join_control_groups(self) -> bool:
+        """Join the groups that can close this socket; False if its credential has ended."""
         self._control = self._control_groups()
         for group in self._control:
             await self._join(group)
-        if not await database_sync_to_async(credential_alive)(self.scope):
-            for group in self._control:
-                await self._discard(group)
-            self._control = []
-            await self.close(code=CLOSE_CREDENTIAL_ENDED)
-            return
-        await self.accept()
-        sweep.register(self)
-        self.heartbeat = asyncio.ensure_future(self._heartbeat())
+        if await database_sync_to_async(credential_alive)(self.scope):
+            return True
+        for group in self._control:
+            await self._discard(group)
+        self._control = []
+        return False
 
     def _control_groups(self) -> list[str]:
         """Return the groups that can close this socket: its user, session or token."""
@@ -123,7 +159,16 @@ class BoardConsumer(AsyncWebsocketConsumer):
             groups.append(token_group(credential["token"]))
         return groups
 
-    async def disconnect(self, code: int) -> None:
+    async def close(self, code: int | None = None, reason: str | None = None) -> None:
+        self._ended(code or 1000)
+        await super().close(code=code, reason=reason)
+
+    async def disconnect(self, code: int | None) -> None:
+        self._ended(CLOSE_NO_STATUS if code is None else code)
+        await self._release()
+
+    async def _release(self) -> None:
+        """Stop the heartbeat; leave the sweep's registry, the control groups, every board."""
         if self.heartbeat is not None:
             self.heartbeat.cancel()
         sweep.unregister(self)
@@ -131,6 +176,13 @@ class BoardConsumer(AsyncWebsocketConsumer):
             await self._discard(group)
         for board_id in list(getattr(self, "boards", {})):
             await self._leave(board_id)
+
+    def _ended(self, code: int) -> None:
+        """Count and log the end of the socket, once: whoever closed first gives the code."""
+        if self._close_code is None:
+            self._close_code = code
+            metrics.CLOSES.labels(str(code)).inc()
+            self.log.close(code)
 
     # Client messages.
 
@@ -168,20 +220,26 @@ class BoardConsumer(AsyncWebsocketConsumer):
         # Subscribing again keeps this tab's presence, so the heartbeat still refreshes it.
         subscription = Subscription(presence=previous.presence if previous else None)
         self.boards[board_id] = subscription
+        if previous is None:
+            metrics.SUBSCRIPTIONS.inc()
         await self._join(board_group(board_id))
         try:
             replay: Replay = await database_sync_to_async(replay_since)(self.user, board_id, since)
         except BaseException:
             await self._leave(board_id)
             raise
+        self.log.subscribe(board_id)
         async with self._delivery:
             await self._send({"type": "subscribed", "board": board_id, "seq": replay.seq})
             if replay.resync:
-                await self._send({"type": "resync", "board": board_id})
+                await self._resync(board_id)
                 subscription.last_seq = replay.seq
             else:
                 for frame in replay.frames:
-                    await self._send_frame(frame)
+                    await self._send_frame(frame, "replay")
+                if since is not None:
+                    metrics.REPLAYS.inc()
+                    metrics.REPLAYED_EVENTS.inc(len(replay.frames))
                 subscription.last_seq = replay.last_seq
             subscription.syncing = False
             held, subscription.held = subscription.held, []
@@ -198,8 +256,11 @@ class BoardConsumer(AsyncWebsocketConsumer):
 
     async def _leave(self, board_id: int) -> None:
         subscription = self.boards.pop(board_id, None)
+        if subscription is not None:
+            metrics.SUBSCRIPTIONS.dec()
         await self._discard(board_group(board_id))
         if subscription is not None and subscription.presence is not None:
+            metrics.PRESENCE_ENTRIES.dec()
             await presence.store().remove(board_id, self.channel_name)
             await self._broadcast_presence(board_id)
 
@@ -210,7 +271,11 @@ class BoardConsumer(AsyncWebsocketConsumer):
         if message.card is not None and message.card != subscription.card:
             # Only a card of this board that the user can read: nothing else is broadcast.
             await database_sync_to_async(card_on_board)(self.user, message.board, message.card)
+            if self.boards.get(message.board) is not subscription:
+                return  # left or subscribed again meanwhile: this presence is stale
             subscription.card = message.card
+        if subscription.presence is None:
+            metrics.PRESENCE_ENTRIES.inc()
         subscription.presence = {
             "user": {"id": self.user.pk, "username": self.user.username},
             "card": message.card,
@@ -250,7 +315,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
         subscription = self.boards.get(message["board"])
         if subscription is not None and not subscription.syncing:
             self._last_presence[message["board"]] = message["frame"]
-            await self._send_frame(message["frame"])
+            await self._send_frame(message["frame"], "presence")
 
     async def user_disconnect(self, message: dict[str, Any]) -> None:
         await self.close(code=CLOSE_SUSPENDED)
@@ -321,11 +386,18 @@ class BoardConsumer(AsyncWebsocketConsumer):
         if seq > subscription.last_seq + 1 and not await self._fill(board_id, subscription, seq):
             return
         await self._emit(
-            board_id, subscription, seq, message["event"], message.get("data_id"), message["frame"]
+            board_id,
+            subscription,
+            seq,
+            message["event"],
+            message.get("data_id"),
+            message["frame"],
+            published_at=message.get("published_at"),
         )
 
     async def _fill(self, board_id: int, subscription: Subscription, before: int) -> bool:
         """Send the stored events from ``last_seq`` up to ``before``; False if it ended."""
+        metrics.GAP_FILLS.inc()
         try:
             missed = await database_sync_to_async(missed_between)(
                 board_id, subscription.last_seq, before
@@ -335,7 +407,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
             return True
         if missed and missed[0].seq != subscription.last_seq + 1:
             # Pruned from history meanwhile: the client must reload the board.
-            await self._send({"type": "resync", "board": board_id})
+            await self._resync(board_id)
             subscription.last_seq = before - 1
             return True
         for event in missed:
@@ -353,12 +425,19 @@ class BoardConsumer(AsyncWebsocketConsumer):
         event: str,
         data_id: object,
         frame: str,
+        *,
+        published_at: float | None = None,
     ) -> bool:
         """Send one event's frame and apply what it does to the subscription.
 
+        A live event carries ``published_at``, its publish time: it is sent as an
+        ``event`` frame and its latency observed; without it, it came from a gap fill.
         Return False when the event ended the subscription.
         """
-        await self._send_frame(frame)
+        if published_at is None:
+            await self._send_frame(frame, "gap_fill")
+        elif await self._send_frame(frame, "event"):
+            metrics.PUBLISH_TO_SEND.observe(max(0.0, time.time() - published_at))
         subscription.last_seq = seq
         kind = REGISTRY.get(event)
         if kind is None or not kind.ends_subscription:
@@ -401,7 +480,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
     async def _send_presence(self, board_id: int) -> None:
         frame = await self._presence_frame(board_id)
         self._last_presence[board_id] = frame
-        await self._send_frame(frame)
+        await self._send_frame(frame, "presence")
 
     async def _broadcast_presence(self, board_id: int, *, only_if_changed: bool = False) -> None:
         frame = await self._presence_frame(board_id)
@@ -415,14 +494,22 @@ class BoardConsumer(AsyncWebsocketConsumer):
             outage.report("broadcasting presence", error)
             await self.presence_changed(message)
 
-    async def _send_frame(self, frame: str) -> None:
+    async def _send_frame(self, frame: str, kind: str) -> bool:
+        """Write a frame of ``kind`` (``realtime.metrics.FRAME_KINDS``); False if closing."""
         try:
             await self.send(text_data=frame)
         except Disconnected:
-            pass  # the socket is closing; its disconnect cleans up
+            return False  # the socket is closing; its disconnect cleans up
+        metrics.frame_sent(kind)
+        return True
 
     async def _send(self, message: dict[str, Any]) -> None:
-        await self._send_frame(json.dumps(message))
+        await self._send_frame(json.dumps(message), message["type"])
+
+    async def _resync(self, board_id: int) -> None:
+        """Tell the client to reload the board: the events it missed are gone."""
+        metrics.RESYNCS.inc()
+        await self._send({"type": "resync", "board": board_id})
 
     async def _error(self, error: CorkboardError, board: int | None) -> None:
         code = error.code if error.code in _SOCKET_CODES else "bad_request"

@@ -15,12 +15,14 @@ import concurrent.futures
 import hashlib
 import logging
 import threading
+import time
 from collections.abc import Coroutine
 from typing import Any
 
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 
+from realtime import metrics
 from realtime.groups import board_group, session_group, token_group, user_group
 
 logger = logging.getLogger(__name__)
@@ -48,10 +50,11 @@ def _run(coroutine: Coroutine[Any, Any, None], loop: asyncio.AbstractEventLoop) 
     future.result(timeout=settings.REALTIME_PUBLISH_WAIT_SECONDS)
 
 
-def _group_send(group: str, message: dict[str, object]) -> None:
+def _group_send(group: str, message: dict[str, object]) -> bool:
+    """Hand a message to the channel layer; return whether it was published."""
     layer = get_channel_layer()
     if layer is None:
-        return
+        return False
     try:
         if isinstance(layer, InMemoryChannelLayer):
             # Its queues belong to the server's loop: publish there (single-process
@@ -60,7 +63,7 @@ def _group_send(group: str, message: dict[str, object]) -> None:
 
             loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
             if loop is None or not loop.is_running():
-                return
+                return False
             _run(layer.group_send(group, message), loop)
         else:
             _run(layer.group_send(group, message), _publisher_loop())
@@ -70,6 +73,10 @@ def _group_send(group: str, message: dict[str, object]) -> None:
         # The pipe is best effort: the Event row is committed, and clients recover
         # missed events by seq (replay, gap fill, sweep). Never fail the caller's write.
         logger.warning("publishing to %s failed: %s", group, error.__class__.__name__)
+    else:
+        return True
+    metrics.PUBLISH_ERRORS.inc()
+    return False
 
 
 def publish_board_event(
@@ -79,7 +86,8 @@ def publish_board_event(
 
     ``data_id`` is ``data["id"]``: for the event types that end one user's subscription
     (``collab.event_types``, ``ends_for_user_in_data``) the consumer needs it without
-    parsing the frame.
+    parsing the frame. ``published_at`` (wall-clock seconds) lets each consumer measure
+    the publish-to-send latency; it stays in the layer message, never in the frame.
     """
     message: dict[str, object] = {
         "type": "board.event",
@@ -88,8 +96,10 @@ def publish_board_event(
         "event": event,
         "frame": frame,
         "data_id": data_id if isinstance(data_id, int) else None,
+        "published_at": time.time(),
     }
-    _group_send(board_group(board_id), message)
+    if _group_send(board_group(board_id), message):
+        metrics.EVENTS_PUBLISHED.inc()
 
 
 def disconnect_user(user_id: int) -> None:

@@ -5,7 +5,9 @@ application instance (in-flight requests get no answer) and clients see 1006. He
 SIGTERM (and SIGINT) instead stops accepting connections, closes every websocket with
 1012 (service restart: reconnect elsewhere now), lets in-flight HTTP requests finish,
 and then stops the reactor, within ``REALTIME_SHUTDOWN_GRACE_SECONDS``. A second signal
-stops at once. Under any other server :func:`install` does nothing.
+stops at once. It also lets Daphne send 1013 (try again later), with which a process
+holding ``WS_MAX_SOCKETS`` refuses more. Under any other server :func:`install` does
+nothing.
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ from realtime import sweep
 logger = logging.getLogger(__name__)
 
 CLOSE_SERVICE_RESTART = 1012
+# A process holding WS_MAX_SOCKETS refuses more with this (realtime.consumers).
+CLOSE_TRY_AGAIN_LATER = 1013
+# RFC 6455's registry (IANA) assigns these; autobahn's ``sendClose`` refuses them.
+_REGISTRY_CODES = frozenset({CLOSE_SERVICE_RESTART, CLOSE_TRY_AGAIN_LATER})
 
 Scope = dict[str, Any]
 
@@ -42,25 +48,26 @@ class InFlightRequests:
             self.count -= 1
 
 
-def _allow_service_restart_code() -> None:
-    """Let Daphne send 1012, which autobahn's ``sendClose`` refuses (only 1000, 3000-4999).
+def _allow_registry_codes() -> None:
+    """Let Daphne send 1012 and 1013, which autobahn's ``sendClose`` refuses.
 
-    RFC 6455's registry (IANA) assigns 1012 "Service Restart"; the lower-level
-    ``sendCloseFrame`` sends it, with the same closing handshake.
+    It takes only 1000 and 3000-4999; RFC 6455's registry (IANA) assigns 1012 "Service
+    Restart" and 1013 "Try Again Later". The lower-level ``sendCloseFrame`` sends
+    them, with the same closing handshake.
     """
     from daphne.ws_protocol import WebSocketProtocol
 
     original = WebSocketProtocol.serverClose
-    if getattr(original, "allows_service_restart", False):
+    if getattr(original, "allows_registry_codes", False):
         return
 
     def server_close(self: Any, code: int | None = None) -> None:
-        if code == CLOSE_SERVICE_RESTART:
+        if code in _REGISTRY_CODES:
             self.sendCloseFrame(code=code, isReply=False)
         else:
             original(self, code)
 
-    server_close.allows_service_restart = True  # type: ignore[attr-defined]
+    server_close.allows_registry_codes = True  # type: ignore[attr-defined]
     WebSocketProtocol.serverClose = server_close
 
 
@@ -113,14 +120,14 @@ class _Drain:
 
 
 def install(requests: InFlightRequests) -> None:
-    """Drain on SIGTERM when this process is a Daphne server; do nothing otherwise."""
+    """Drain on SIGTERM and allow 1012/1013 when this is a Daphne server; else do nothing."""
     if "daphne.server" not in sys.modules:
         return
     from twisted.internet import asyncioreactor, reactor
 
     if not isinstance(reactor, asyncioreactor.AsyncioSelectorReactor) or reactor.running:
         return
-    _allow_service_restart_code()
+    _allow_registry_codes()
     drain = _Drain(reactor, requests)
     # The reactor reads these when it installs its signal handlers in ``run()``.
     reactor.sigTerm = drain.on_signal

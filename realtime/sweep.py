@@ -5,21 +5,25 @@ would tell a quiet socket that it missed an event. So every ``REALTIME_SWEEP_SEC
 one task per process reads, in ONE query, the head seq of every board that has local
 subscribers, and asks each subscription that is behind the head, and was already behind
 at the previous sweep (so live delivery in flight is not raced), to gap-fill from the
-Event table. It also retries group joins that failed while Redis was down. The graceful
-stop (:mod:`realtime.shutdown`) walks the same registry to close every socket.
+Event table. It also retries group joins that failed while Redis was down, and writes
+this process's heartbeat (:mod:`realtime.heartbeat`) every few seconds. The registry
+holds at most ``WS_MAX_SOCKETS`` sockets; the graceful stop (:mod:`realtime.shutdown`)
+walks it to close every socket.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
+import time
 import weakref
 from typing import Any, Protocol
 
 from channels.db import database_sync_to_async
 from django.conf import settings
 
-from realtime import outage
+from realtime import heartbeat, metrics, outage
 from realtime.replay import board_heads
 
 
@@ -41,6 +45,7 @@ class _Local:
     def __init__(self) -> None:
         self.sockets: weakref.WeakSet[Any] = weakref.WeakSet()
         self.task: asyncio.Task[None] | None = None
+        self.beat_at = -math.inf  # time.monotonic() of the last heartbeat
 
 
 _locals: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Local] = weakref.WeakKeyDictionary()
@@ -54,17 +59,27 @@ def _local() -> _Local:
     return local
 
 
-def register(socket: Follower) -> None:
-    """Add an accepted socket; start this process's sweep if it is not running."""
+def register(socket: Follower) -> bool:
+    """Add a socket unless this process holds ``WS_MAX_SOCKETS``; return whether it did.
+
+    Starts this process's sweep if it is not running.
+    """
     local = _local()
+    if len(local.sockets) >= settings.WS_MAX_SOCKETS:
+        return False
     local.sockets.add(socket)
+    metrics.SOCKETS.inc()
     if local.task is None or local.task.done():
         local.task = asyncio.ensure_future(_run(local))
+    return True
 
 
 def unregister(socket: Follower) -> None:
     """Forget a closed socket (the sweep stops by itself when none is left)."""
-    _local().sockets.discard(socket)
+    local = _local()
+    if socket in local.sockets:
+        local.sockets.discard(socket)
+        metrics.SOCKETS.dec()
 
 
 def sockets() -> list[Any]:
@@ -81,6 +96,17 @@ async def _run(local: _Local) -> None:
             raise
         except Exception as error:
             outage.report("the catch-up sweep", error)
+        if time.monotonic() - local.beat_at >= heartbeat.interval():
+            await _beat(local)
+
+
+async def _beat(local: _Local) -> None:
+    """Write this process's heartbeat from a thread: the cache client blocks."""
+    local.beat_at = time.monotonic()
+    try:
+        await asyncio.to_thread(heartbeat.write_heartbeat)
+    except Exception as error:  # the cache is down: the sweep goes on regardless
+        outage.report("the process heartbeat", error)
 
 
 async def sweep(followers: list[Follower]) -> None:
