@@ -16,7 +16,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from django.db import Error as DatabaseError
 from django.db.backends.signals import connection_created
@@ -31,7 +30,7 @@ from prometheus_client import (
     generate_latest,
 )
 
-from project.request_log import request_method, request_route
+from project.request_log import HybridMiddleware, request_method, request_route
 
 # A ``*_created`` series beside every counter doubles the output and nobody reads it.
 disable_created_metrics()
@@ -62,22 +61,13 @@ def _observe(request: HttpRequest, response: HttpResponse, started: float) -> No
     HTTP_DURATION.labels(method, route).observe(time.perf_counter() - started)
 
 
-class MetricsMiddleware:
+class MetricsMiddleware(HybridMiddleware):
     """Count every response and its duration by method, route and status.
 
     Django turns an exception of an inner layer into its 500 (or 503) response before
     it gets here, so failed requests are counted too. Sync and async, so an async view
     (``/readyz``) runs without a thread hop.
     """
-
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
-        self.get_response = get_response
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
 
     def __call__(self, request: HttpRequest) -> Any:
         if self.is_async:

@@ -89,12 +89,10 @@ def _finish(
     return response
 
 
-class RequestLogMiddleware:
-    """Give each request its id, echo it in ``X-Request-ID`` and log one line after it.
+class HybridMiddleware:
+    """A middleware that runs sync or async, whichever the handler below it is.
 
-    Outermost, so that the line has the final status, including a 500 (Django turns
-    an uncaught exception into the error response before it gets here). Runs sync
-    or async, whichever the handler is, so that async views (``/readyz``) stay async.
+    Subclasses implement ``__call__`` for both: ``self.is_async`` says which.
     """
 
     sync_capable = True
@@ -105,6 +103,18 @@ class RequestLogMiddleware:
         self.is_async = iscoroutinefunction(get_response)
         if self.is_async:
             markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest) -> Any:
+        raise NotImplementedError
+
+
+class RequestLogMiddleware(HybridMiddleware):
+    """Give each request its id, echo it in ``X-Request-ID`` and log one line after it.
+
+    Outermost, so that the line has the final status, including a 500 (Django turns
+    an uncaught exception into the error response before it gets here). Runs sync
+    or async, whichever the handler is, so that async views (``/readyz``) stay async.
+    """
 
     def __call__(self, request: HttpRequest) -> HttpResponse | Awaitable[HttpResponse]:
         if self.is_async:

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
@@ -54,6 +54,27 @@ def server_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def wait_listening(
+    process: subprocess.Popen[bytes],
+    port: int,
+    name: str,
+    log: Callable[[], str],
+    timeout: float,
+) -> None:
+    """Wait until ``process`` accepts connections on ``port``; raise if it exits or hangs."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited: {log()[-2000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{name} did not start within {timeout:.0f} s") from None
+            time.sleep(0.05)
+
+
 class DaphneServer:
     """One ``daphne project.asgi:application`` process that can be stopped and started again.
 
@@ -89,17 +110,7 @@ class DaphneServer:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"daphne exited: {self.log_path.read_text()[-2000:]}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"daphne did not start within {timeout:.0f} s") from None
-                time.sleep(0.1)
+        wait_listening(self.process, self.port, "daphne", self.log_path.read_text, timeout)
 
     def stop(self) -> None:
         """Terminate the process (kill it if it lingers); keep the log until ``close``."""
@@ -270,17 +281,7 @@ class NginxServer:
             self.process = subprocess.Popen(
                 [*command, "-g", directives], stdout=subprocess.DEVNULL, stderr=log
             )
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"nginx exited: {self.log()[-2000:]}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"nginx did not start within {timeout:.0f} s") from None
-                time.sleep(0.05)
+        wait_listening(self.process, self.port, "nginx", self.log, timeout)
 
     def log(self) -> str:
         """Return nginx's error log so far."""

@@ -157,15 +157,12 @@ def session_cookies(base_url: str, username: str) -> list[dict[str, Any]]:
     return cookies
 
 
-@pytest.fixture
-def new_context(
-    browser: Browser, web: DaphneServer, team: Team
-) -> Iterator[Callable[[], BrowserContext]]:
-    """Return a factory of fresh browser contexts, all closed before the database is flushed."""
+def context_factory(browser: Browser, url: str) -> Iterator[Callable[[], BrowserContext]]:
+    """Yield a factory of browser contexts on ``url``; close them all when resumed."""
     contexts: list[BrowserContext] = []
 
     def make() -> BrowserContext:
-        context = browser.new_context(base_url=web.url, viewport=VIEWPORT)  # type: ignore[arg-type]
+        context = browser.new_context(base_url=url, viewport=VIEWPORT)  # type: ignore[arg-type]
         context.set_default_timeout(10_000)
         contexts.append(context)
         return context
@@ -173,6 +170,14 @@ def new_context(
     yield make
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def new_context(
+    browser: Browser, web: DaphneServer, team: Team
+) -> Iterator[Callable[[], BrowserContext]]:
+    """Return a factory of fresh browser contexts, all closed before the database is flushed."""
+    yield from context_factory(browser, web.url)
 
 
 @pytest.fixture

@@ -246,3 +246,19 @@ class Writer:
         """Wait until ``count`` more writes have been answered."""
         target = len(self.created) + count
         wait_for(lambda: len(self.created) >= target, timeout, f"{count} more writes")
+
+
+def finish(writer: Writer, followers: Followers, board_id: int) -> int:
+    """Stop writing, wait until every follower has the board's head, stop them; return it."""
+    writer.stop()
+    head = head_seq(board_id)
+    wait_for(lambda: followers.all_at(head), 5, "every event on every socket")
+    followers.stop()
+    return head
+
+
+def assert_every_seq_once(followers: Followers, head: int) -> None:
+    """Assert that each follower saw seqs 1..``head`` exactly once, and nothing else."""
+    for follower in followers.all:
+        assert follower.seqs == list(range(1, head + 1)), "a gap or a duplicate"
+        assert follower.others == []

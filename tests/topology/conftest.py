@@ -18,7 +18,13 @@ from django.test import override_settings
 from playwright.sync_api import Browser, BrowserContext, sync_playwright
 
 from tests.conftest import Team
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, SERVER_ENV, VIEWPORT, build_team
+from tests.e2e.conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    SERVER_ENV,
+    build_team,
+    context_factory,
+)
 from tests.e2e.database import in_thread
 from tests.servers import DaphneServer, NginxServer, free_port
 from tests.topology.logs import AccessLog
@@ -99,17 +105,7 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def new_context(browser: Browser, topology: Topology) -> Iterator[Callable[[], BrowserContext]]:
     """Return a factory of browser contexts on nginx's address, closed after the test."""
-    contexts: list[BrowserContext] = []
-
-    def make() -> BrowserContext:
-        context = browser.new_context(base_url=topology.url, viewport=VIEWPORT)  # type: ignore[arg-type]
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        return context
-
-    yield make
-    for context in contexts:
-        context.close()
+    yield from context_factory(browser, topology.url)
 
 
 @pytest.fixture

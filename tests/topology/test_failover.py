@@ -13,7 +13,15 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Team
-from tests.topology.clients import Follower, Followers, Writer, bearer, head_seq, wait_for
+from tests.topology.clients import (
+    Follower,
+    Followers,
+    Writer,
+    assert_every_seq_once,
+    bearer,
+    finish,
+    wait_for,
+)
 from tests.topology.conftest import Topology
 
 pytestmark = [pytest.mark.multiprocess, pytest.mark.django_db(transaction=True)]
@@ -51,14 +59,8 @@ def test_sigkill_moves_sockets_to_the_other_process_and_loses_nothing(
         back = wait_for(writes_served_by_victim, 10, "a write served by the restarted process")
         writer.wait_writes(5)
     finally:
-        writer.stop()
-        head = head_seq(team.board.pk)
-        wait_for(lambda: followers.all_at(head), 5, "every event on every socket")
-        followers.stop()
-
-    for follower in followers.all:
-        assert follower.seqs == list(range(1, head + 1)), "a gap or a duplicate"
-        assert follower.others == []
+        head = finish(writer, followers, team.board.pk)
+    assert_every_seq_once(followers, head)
     log = topology.access.by_request_id()
     for follower in moved():
         first, second = follower.connections[:2]

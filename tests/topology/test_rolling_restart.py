@@ -21,7 +21,14 @@ from playwright.sync_api import BrowserContext, expect
 
 from tests.conftest import Team
 from tests.servers import DaphneServer
-from tests.topology.clients import Followers, Writer, bearer, head_seq, wait_for
+from tests.topology.clients import (
+    Followers,
+    Writer,
+    assert_every_seq_once,
+    bearer,
+    finish,
+    wait_for,
+)
 from tests.topology.conftest import Topology
 from tests.topology.logs import subscribed_sockets
 from tests.topology.pages import not_live_ms, now_ms, open_watching
@@ -100,14 +107,8 @@ def test_rolling_restart_under_writes_loses_nothing_and_pages_stay_nearly_live(
                 {"pages_moved": moved, "exit_seconds": round(exited, 3), "not_live_ms": not_live}
             )
     finally:
-        writer.stop()
-        head = head_seq(team.board.pk)
-        wait_for(lambda: followers.all_at(head), 5, "every event on every socket")
-        followers.stop()
-
-    for follower in followers.all:
-        assert follower.seqs == list(range(1, head + 1)), "a gap or a duplicate"
-        assert follower.others == []
+        head = finish(writer, followers, team.board.pk)
+    assert_every_seq_once(followers, head)
     assert writer.failures == []
     layout = _layout(topology, bearer(team.owner), team.board.pk)
     for page in pages.values():
