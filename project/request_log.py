@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar, Token
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.utils.functional import LazyObject, empty
@@ -102,10 +102,8 @@ class HybridMiddleware:
         self.get_response = get_response
         self.is_async = iscoroutinefunction(get_response)
         if self.is_async:
-            markcoroutinefunction(self)
-
-    def __call__(self, request: HttpRequest) -> Any:
-        raise NotImplementedError
+            # Marks the instance, whose class (a subclass) defines ``__call__``.
+            markcoroutinefunction(cast(Any, self))
 
 
 class RequestLogMiddleware(HybridMiddleware):

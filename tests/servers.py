@@ -75,6 +75,16 @@ def wait_listening(
             time.sleep(0.05)
 
 
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM ``process`` and wait for it, SIGKILL it if it lingers past 10 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 class DaphneServer:
     """One ``daphne project.asgi:application`` process that can be stopped and started again.
 
@@ -114,14 +124,8 @@ class DaphneServer:
 
     def stop(self) -> None:
         """Terminate the process (kill it if it lingers); keep the log until ``close``."""
-        if self.process is None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        if self.process is not None:
+            stop_process(self.process)
         self.process = None
 
     def terminate(self, timeout: float = 15) -> float | None:
@@ -291,12 +295,6 @@ class NginxServer:
 
     def stop(self) -> None:
         """Stop nginx at once (SIGTERM: fast shutdown), killing it if it lingers."""
-        if self.process is None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        if self.process is not None:
+            stop_process(self.process)
         self.process = None

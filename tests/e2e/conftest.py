@@ -87,9 +87,8 @@ def other_web(django_db_setup: None) -> Iterator[DaphneServer]:
     server.close()
 
 
-@pytest.fixture(scope="package")
-def browser() -> Iterator[Browser]:
-    """Launch Debian's Chromium once for the package."""
+def launch_chromium() -> Iterator[Browser]:
+    """Yield Debian's Chromium driven by Playwright; close it when resumed."""
     # The sync API keeps an event loop marked as running in this thread for as long as
     # Playwright is open, so Django would refuse every ORM call of the tests (factories,
     # flush). Nothing runs on that loop while a test touches the database.
@@ -98,6 +97,12 @@ def browser() -> Iterator[Browser]:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="package")
+def browser() -> Iterator[Browser]:
+    """Launch Debian's Chromium once for the package."""
+    yield from launch_chromium()
 
 
 @functools.cache

@@ -15,15 +15,14 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.test import override_settings
-from playwright.sync_api import Browser, BrowserContext, sync_playwright
+from playwright.sync_api import Browser, BrowserContext
 
 from tests.conftest import Team
 from tests.e2e.conftest import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     SERVER_ENV,
     build_team,
     context_factory,
+    launch_chromium,
 )
 from tests.e2e.database import in_thread
 from tests.servers import DaphneServer, NginxServer, free_port
@@ -95,11 +94,7 @@ def topology(
 @pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     """Launch Debian's Chromium once for the package (see tests/e2e/conftest.py)."""
-    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    yield from launch_chromium()
 
 
 @pytest.fixture
