@@ -190,7 +190,14 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # One hub channel per process receives every board's events (realtime.hub): the
+    # default capacity of 100 messages would drop a burst.
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "CONFIG": {"capacity": 100_000},
+        }
+    }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -294,6 +301,9 @@ REALTIME_PUBLISH_WAIT_SECONDS = env.float("REALTIME_PUBLISH_WAIT_SECONDS", defau
 # On SIGTERM a Daphne process closes its sockets (1012) and waits this long at most
 # for in-flight requests before it stops.
 REALTIME_SHUTDOWN_GRACE_SECONDS = env.float("REALTIME_SHUTDOWN_GRACE_SECONDS", default=7.0)
+# A socket with more than this many bytes not yet written to it is a slow socket: it is
+# taken out of live delivery and, once its buffer drains, caught up from the Event table.
+WS_SEND_BUFFER_BYTES = env.int("WS_SEND_BUFFER_BYTES", default=1_048_576)
 
 # Operations (README, "Operating Corkboard").
 # /metrics answers only "Authorization: Bearer <METRICS_TOKEN>"; unset, it is a 404.
