@@ -1,11 +1,14 @@
 """The ``/ws/`` consumer: board subscriptions with replay, live events, presence.
 
-One socket per browser tab carries any number of boards. Subscribing joins the board's
-group first, then replays the missed events from the Event table, then flushes the live
-events that arrived meanwhile, so none falls between replay and live and none comes
-twice. A seq jump in live delivery is filled from the database: the channel layer is a
-pipe that may drop, PostgreSQL is the truth: a socket that missed an event and hears
-nothing more is gap-filled by this process's catch-up sweep (:mod:`realtime.sweep`).
+One socket per browser tab carries any number of boards. Subscribing adds the socket
+to this process's hub (:mod:`realtime.hub`) first, then replays the missed events from
+the Event table, then flushes the live events that arrived meanwhile, so none falls
+between replay and live and none comes twice. Live events are written by the hub, one
+encoded frame for every local socket; what the hub cannot write at once (a seq jump, an
+event that ends the subscription, a slow socket) goes through the socket's ordered slow
+path (:mod:`realtime.delivery`). The channel layer is a pipe that may drop, PostgreSQL
+is the truth: a socket that missed an event and hears nothing more is gap-filled by this
+process's catch-up sweep (:mod:`realtime.sweep`).
 
 What an event does to a subscription (``board.deleted`` ends it; ``member.removed`` ends
 the removed user's) comes from :mod:`collab.event_types`. A Redis error degrades presence
@@ -22,34 +25,30 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
-from dataclasses import dataclass, field
+import secrets
 from typing import Any
 
-from autobahn.exception import Disconnected
 from channels.consumer import get_handler_name
-from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from collab.event_types import REGISTRY
 from collab.exceptions import BadRequest, CorkboardError, RateLimited
-from realtime import metrics, outage, presence, sweep
+from realtime import hub as hubs
+from realtime import metrics, presence, sweep
 from realtime.auth import credential_alive
-from realtime.groups import board_group, session_group, token_group, user_group
+from realtime.db import db_read
+from realtime.delivery import Delivery, Subscription
+from realtime.groups import session_group, token_group, user_group
+from realtime.hub import Hub
 from realtime.protocol import ClientMessage, Ping, Presence, Subscribe, Unsubscribe, parse
 from realtime.publish import session_digest
-from realtime.replay import Replay, card_on_board, check_access, missed_between, replay_since
+from realtime.replay import Replay, card_on_board, replay_since
 from realtime.shutdown import CLOSE_TRY_AGAIN_LATER
 from realtime.socket_log import SocketLog
 from realtime.throttle import TokenBucket
+from realtime.wire import Frame, writer_for
 
-# Layer messages whose handlers touch no ORM: skip Channels' per-message
-# close_old_connections thread hop, the largest cost of fan-out (DESIGN, pitfalls).
-_NO_ORM_HANDLERS = frozenset(
-    {"board.event", "presence.changed", "user.disconnect", "credential.ended"}
-)
 # Socket error codes of the contract; other domain errors are reported as bad_request.
 _SOCKET_CODES = {"forbidden", "not_found", "bad_request", "rate_limited"}
 CLOSE_UNAUTHENTICATED = 4401
@@ -58,42 +57,41 @@ CLOSE_CREDENTIAL_ENDED = 4410
 CLOSE_INTERNAL_ERROR = 1011
 # What a close without a code is counted as (RFC 6455: "no status received").
 CLOSE_NO_STATUS = 1005
-HEARTBEAT_SECONDS = 7.0
+# How long a close waits for frames still queued for the socket (non-Daphne servers).
+_FLUSH_SECONDS = 2.0
+_CONTROL_CLOSES = {"user.disconnect": CLOSE_SUSPENDED, "credential.ended": CLOSE_CREDENTIAL_ENDED}
 
 
-@dataclass
-class Subscription:
-    """A board this socket follows: the last seq sent, and live events held while syncing.
-
-    ``behind``: the board's head at the last sweep, when this subscription was behind it.
-    ``card``: the last card id checked to be on the board (presence).
-    """
-
-    last_seq: int = 0
-    syncing: bool = True
-    held: list[dict[str, Any]] = field(default_factory=list)
-    presence: dict[str, Any] | None = None
-    behind: int | None = None
-    gone: bool = False
-    card: int | None = None
-
-
-class BoardConsumer(AsyncWebsocketConsumer):
+class BoardConsumer(Delivery, AsyncWebsocketConsumer):
     """Serve one browser tab or API client: subscriptions, events, presence, ping."""
 
     user: Any
-    boards: dict[int, Subscription]
     bucket: TokenBucket
     log: SocketLog
-    heartbeat: asyncio.Task[None] | None = None
+    hub: Hub | None = None
     _close_code: int | None = None
+    _closing: asyncio.Future[None] | None = None
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """Run the socket without a channel of its own: the hub receives for it.
+
+        Channels would give every socket a layer channel and a receive task; here the
+        socket only reads its client, and dispatches without Channels' per-message
+        ``close_old_connections`` thread hop (its ORM work runs through ``db_read``).
+        """
+        self.scope = scope
+        self.channel_layer = None
+        self.base_send = send
+        self.writer = writer_for(send)
+        try:
+            while True:
+                await self.dispatch(await receive())
+        except StopConsumer:
+            pass
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         try:
-            if message["type"] in _NO_ORM_HANDLERS:
-                await getattr(self, get_handler_name(message))(message)
-            else:
-                await super().dispatch(message)
+            await getattr(self, get_handler_name(message))(message)
         except StopConsumer:
             raise
         except BaseException:
@@ -108,11 +106,10 @@ class BoardConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         self.user = self.scope.get("user")
         self.boards = {}
-        self._last_presence: dict[int, str] = {}
         self._control: list[str] = []
-        self._unjoined: set[str] = set()
-        # One delivery at a time per socket: live events, gap fills and the sweep.
+        # One slow-path delivery at a time per socket (realtime.delivery).
         self._delivery = asyncio.Lock()
+        self.presence_id = secrets.token_hex(8)
         self.log = SocketLog.for_socket(self.scope, self.user)
         metrics.CONNECTS.inc()
         self.log.connect()
@@ -125,23 +122,24 @@ class BoardConsumer(AsyncWebsocketConsumer):
             await self.accept()
             await self.close(code=CLOSE_TRY_AGAIN_LATER)
             return
+        self.hub = await hubs.get()
         if not await self._join_control_groups():
             sweep.unregister(self)
             await self.close(code=CLOSE_CREDENTIAL_ENDED)
             return
         self.bucket = TokenBucket(settings.WS_RATE_PER_SECOND, settings.WS_RATE_BURST)
         await self.accept()
-        self.heartbeat = asyncio.ensure_future(self._heartbeat())
 
     async def _join_control_groups(self) -> bool:
         """Join the groups that can close this socket; False if its credential has ended."""
+        assert self.hub is not None
         self._control = self._control_groups()
         for group in self._control:
-            await self._join(group)
-        if await database_sync_to_async(credential_alive)(self.scope):
+            await self.hub.join(group, self)
+        if await db_read(credential_alive)(self.scope):
             return True
         for group in self._control:
-            await self._discard(group)
+            self.hub.leave(group, self)
         self._control = []
         return False
 
@@ -159,8 +157,13 @@ class BoardConsumer(AsyncWebsocketConsumer):
             groups.append(token_group(credential["token"]))
         return groups
 
+    def control(self, kind: str) -> None:
+        """Close the socket for a suspension, a log-out or a revoked token (the hub)."""
+        self._closing = asyncio.ensure_future(self.close(code=_CONTROL_CLOSES[kind]))
+
     async def close(self, code: int | None = None, reason: str | None = None) -> None:
         self._ended(code or 1000)
+        await self.writer.flush(_FLUSH_SECONDS)
         await super().close(code=code, reason=reason)
 
     async def disconnect(self, code: int | None) -> None:
@@ -168,12 +171,12 @@ class BoardConsumer(AsyncWebsocketConsumer):
         await self._release()
 
     async def _release(self) -> None:
-        """Stop the heartbeat; leave the sweep's registry, the control groups, every board."""
-        if self.heartbeat is not None:
-            self.heartbeat.cancel()
+        """Leave the sweep's registry, the control groups and every board."""
         sweep.unregister(self)
-        for group in self._control:
-            await self._discard(group)
+        if self.hub is not None:
+            for group in self._control:
+                self.hub.leave(group, self)
+        self._control = []
         for board_id in list(getattr(self, "boards", {})):
             await self._leave(board_id)
 
@@ -211,22 +214,27 @@ class BoardConsumer(AsyncWebsocketConsumer):
             await self._presence(message)
 
     async def _subscribe(self, board_id: int, since: int | None) -> None:
+        assert self.hub is not None
         if board_id not in self.boards and len(self.boards) >= settings.WS_MAX_SUBSCRIPTIONS:
             raise BadRequest(f"At most {settings.WS_MAX_SUBSCRIPTIONS} boards per socket.")
-        await database_sync_to_async(check_access)(self.user, board_id)
-        # Join the group before reading the replay, so that every later event either is
-        # in the replay or arrives live (and is held until the replay has been sent).
         previous = self.boards.get(board_id)
-        # Subscribing again keeps this tab's presence, so the heartbeat still refreshes it.
-        subscription = Subscription(presence=previous.presence if previous else None)
-        self.boards[board_id] = subscription
+        # Subscribing again keeps this tab's presence, so the beat still refreshes it.
+        subscription = Subscription(
+            socket=self, writer=self.writer, presence=previous.presence if previous else None
+        )
         if previous is None:
             metrics.SUBSCRIPTIONS.inc()
-        await self._join(board_group(board_id))
+        else:
+            self.hub.unsubscribe(board_id, previous)
+        # Hub first, replay second: every later event either is in the replay or arrives
+        # live, held (never sent) until the replay, which checks access, has been sent.
+        self.boards[board_id] = subscription
         try:
-            replay: Replay = await database_sync_to_async(replay_since)(self.user, board_id, since)
+            await self.hub.subscribe(board_id, subscription)
+            replay: Replay = await db_read(replay_since)(self.user, board_id, since)
         except BaseException:
-            await self._leave(board_id)
+            if self.boards.get(board_id) is subscription:
+                await self._leave(board_id)
             raise
         self.log.subscribe(board_id)
         async with self._delivery:
@@ -241,13 +249,16 @@ class BoardConsumer(AsyncWebsocketConsumer):
                     metrics.REPLAYS.inc()
                     metrics.REPLAYED_EVENTS.inc(len(replay.frames))
                 subscription.last_seq = replay.last_seq
+            while subscription.held and self.boards.get(board_id) is subscription:
+                held, subscription.held = subscription.held, []
+                for message in sorted(held, key=lambda m: m["seq"]):
+                    if self.boards.get(board_id) is not subscription:
+                        break
+                    await self._deliver(board_id, subscription, message)
             subscription.syncing = False
-            held, subscription.held = subscription.held, []
-            for message in sorted(held, key=lambda m: m["seq"]):
-                if self.boards.get(board_id) is not subscription:
-                    break
-                await self._deliver(board_id, subscription, message)
-        await self._send_presence(board_id)
+            subscription.live = self.boards.get(board_id) is subscription
+        if subscription.live:
+            await self._send_frame(await self.hub.presence_frame(board_id), "presence")
 
     async def _unsubscribe(self, board_id: int) -> None:
         if board_id not in self.boards:
@@ -256,21 +267,26 @@ class BoardConsumer(AsyncWebsocketConsumer):
 
     async def _leave(self, board_id: int) -> None:
         subscription = self.boards.pop(board_id, None)
-        if subscription is not None:
-            metrics.SUBSCRIPTIONS.dec()
-        await self._discard(board_group(board_id))
-        if subscription is not None and subscription.presence is not None:
+        if subscription is None:
+            return
+        subscription.live = False
+        metrics.SUBSCRIPTIONS.dec()
+        if self.hub is not None:
+            self.hub.unsubscribe(board_id, subscription)
+        if subscription.presence is not None:
             metrics.PRESENCE_ENTRIES.dec()
-            await presence.store().remove(board_id, self.channel_name)
-            await self._broadcast_presence(board_id)
+            await presence.store().remove(board_id, self.presence_id)
+            if self.hub is not None:
+                await self.hub.broadcast_presence(board_id)
 
     async def _presence(self, message: Presence) -> None:
+        assert self.hub is not None
         subscription = self.boards.get(message.board)
         if subscription is None:
             raise BadRequest("Subscribe to the board before sending presence.")
         if message.card is not None and message.card != subscription.card:
             # Only a card of this board that the user can read: nothing else is broadcast.
-            await database_sync_to_async(card_on_board)(self.user, message.board, message.card)
+            await db_read(card_on_board)(self.user, message.board, message.card)
             if self.boards.get(message.board) is not subscription:
                 return  # left or subscribed again meanwhile: this presence is stale
             subscription.card = message.card
@@ -281,235 +297,20 @@ class BoardConsumer(AsyncWebsocketConsumer):
             "card": message.card,
             "state": message.state,
         }
-        await presence.store().put(message.board, self.channel_name, subscription.presence)
-        await self._broadcast_presence(message.board)
-
-    async def _heartbeat(self) -> None:
-        """Keep this socket's presence alive, and sweep out other sockets' expired entries."""
-        while True:
-            await asyncio.sleep(HEARTBEAT_SECONDS)
-            for board_id, subscription in list(self.boards.items()):
-                try:
-                    if subscription.presence is not None:
-                        await presence.store().put(
-                            board_id, self.channel_name, subscription.presence
-                        )
-                    await self._broadcast_presence(board_id, only_if_changed=True)
-                except Exception as error:
-                    outage.report("the presence heartbeat", error)
-
-    # Layer messages (never forwarded as is: the client only sees frames built here).
-
-    async def board_event(self, message: dict[str, Any]) -> None:
-        subscription = self.boards.get(message["board"])
-        if subscription is None:
-            return
-        if subscription.syncing:
-            subscription.held.append(message)
-            return
-        async with self._delivery:
-            if self.boards.get(message["board"]) is subscription:
-                await self._deliver(message["board"], subscription, message)
-
-    async def presence_changed(self, message: dict[str, Any]) -> None:
-        subscription = self.boards.get(message["board"])
-        if subscription is not None and not subscription.syncing:
-            self._last_presence[message["board"]] = message["frame"]
-            await self._send_frame(message["frame"], "presence")
-
-    async def user_disconnect(self, message: dict[str, Any]) -> None:
-        await self.close(code=CLOSE_SUSPENDED)
-
-    async def credential_ended(self, message: dict[str, Any]) -> None:
-        await self.close(code=CLOSE_CREDENTIAL_ENDED)
-
-    # The catch-up sweep (realtime.sweep).
-
-    def subscribed_boards(self) -> list[int]:
-        return [board for board, subscription in self.boards.items() if not subscription.syncing]
-
-    def lagging(self, heads: dict[int, int]) -> list[tuple[int, int]]:
-        """Return the boards to gap-fill: behind the head now and at the previous sweep."""
-        lagging = []
-        for board_id, subscription in self.boards.items():
-            if subscription.syncing:
-                continue
-            head = heads.get(board_id)
-            if head is None:  # deleted, and its board.deleted publish was lost
-                if subscription.gone:
-                    lagging.append((board_id, -1))
-                subscription.gone = True
-                continue
-            mark = subscription.behind
-            subscription.behind = head if subscription.last_seq < head else None
-            if mark is not None and subscription.last_seq < mark:
-                lagging.append((board_id, head))
-        return lagging
-
-    async def catch_up(self, board_id: int, head: int) -> None:
-        """Send a subscription the events up to ``head`` it never got live."""
-        async with self._delivery:
-            subscription = self.boards.get(board_id)
-            if subscription is None or subscription.syncing:
-                return
-            if head < 0:
-                await self._leave(board_id)
-                await self._send(
-                    {
-                        "type": "error",
-                        "code": "not_found",
-                        "board": board_id,
-                        "message": "This board no longer exists.",
-                    }
-                )
-                return
-            if subscription.last_seq < head:
-                await self._fill(board_id, subscription, head + 1)
-
-    async def rejoin(self) -> None:
-        """Join the groups a Redis outage kept this socket out of."""
-        for group in list(self._unjoined):
-            if group in self._control or group in {board_group(b) for b in self.boards}:
-                await self._join(group)
-            else:
-                self._unjoined.discard(group)
+        await presence.store().put(message.board, self.presence_id, subscription.presence)
+        await self.hub.broadcast_presence(message.board)
 
     # Internals.
 
-    async def _deliver(
-        self, board_id: int, subscription: Subscription, message: dict[str, Any]
-    ) -> None:
-        """Send a live event, gap-filling first if seqs were skipped. Hold ``_delivery``."""
-        seq = message["seq"]
-        if seq <= subscription.last_seq:
-            return  # already sent by the replay, a gap fill or the sweep
-        if seq > subscription.last_seq + 1 and not await self._fill(board_id, subscription, seq):
-            return
-        await self._emit(
-            board_id,
-            subscription,
-            seq,
-            message["event"],
-            message.get("data_id"),
-            message["frame"],
-            published_at=message.get("published_at"),
-        )
-
-    async def _fill(self, board_id: int, subscription: Subscription, before: int) -> bool:
-        """Send the stored events from ``last_seq`` up to ``before``; False if it ended."""
-        metrics.GAP_FILLS.inc()
-        try:
-            missed = await database_sync_to_async(missed_between)(
-                board_id, subscription.last_seq, before
-            )
-        except Exception as error:
-            outage.report("a gap fill", error)
-            return True
-        if missed and missed[0].seq != subscription.last_seq + 1:
-            # Pruned from history meanwhile: the client must reload the board.
-            await self._resync(board_id)
-            subscription.last_seq = before - 1
-            return True
-        for event in missed:
-            if not await self._emit(
-                board_id, subscription, event.seq, event.event, event.data_id, event.frame
-            ):
-                return False
-        return True
-
-    async def _emit(
-        self,
-        board_id: int,
-        subscription: Subscription,
-        seq: int,
-        event: str,
-        data_id: object,
-        frame: str,
-        *,
-        published_at: float | None = None,
-    ) -> bool:
-        """Send one event's frame and apply what it does to the subscription.
-
-        A live event carries ``published_at``, its publish time: it is sent as an
-        ``event`` frame and its latency observed; without it, it came from a gap fill.
-        Return False when the event ended the subscription.
-        """
-        if published_at is None:
-            await self._send_frame(frame, "gap_fill")
-        elif await self._send_frame(frame, "event"):
-            metrics.PUBLISH_TO_SEND.observe(max(0.0, time.time() - published_at))
-        subscription.last_seq = seq
-        kind = REGISTRY.get(event)
-        if kind is None or not kind.ends_subscription:
-            return True
-        if kind.ends_for_user_in_data and data_id != self.user.pk:
-            return True
-        await self._leave(board_id)
-        if kind.ends_for_user_in_data:
-            await self._send(
-                {
-                    "type": "error",
-                    "code": "forbidden",
-                    "board": board_id,
-                    "message": "You are no longer a member of this board's workspace.",
-                }
-            )
-        return False
-
-    async def _join(self, group: str) -> None:
-        try:
-            await self.channel_layer.group_add(group, self.channel_name)
-        except Exception as error:
-            # Live delivery degrades; the sweep gap-fills and retries the join.
-            outage.report("joining a channel-layer group", error)
-            self._unjoined.add(group)
-        else:
-            self._unjoined.discard(group)
-
-    async def _discard(self, group: str) -> None:
-        self._unjoined.discard(group)
-        try:
-            await self.channel_layer.group_discard(group, self.channel_name)
-        except Exception as error:
-            outage.report("leaving a channel-layer group", error)
-
-    async def _presence_frame(self, board_id: int) -> str:
-        members = presence.members(await presence.store().entries(board_id))
-        return json.dumps({"type": "presence", "board": board_id, "members": members})
-
-    async def _send_presence(self, board_id: int) -> None:
-        frame = await self._presence_frame(board_id)
-        self._last_presence[board_id] = frame
-        await self._send_frame(frame, "presence")
-
-    async def _broadcast_presence(self, board_id: int, *, only_if_changed: bool = False) -> None:
-        frame = await self._presence_frame(board_id)
-        if only_if_changed and self._last_presence.get(board_id) == frame:
-            return
-        message = {"type": "presence.changed", "board": board_id, "frame": frame}
-        try:
-            await self.channel_layer.group_send(board_group(board_id), message)
-        except Exception as error:
-            # Other sockets learn it at their next heartbeat; this one learns it now.
-            outage.report("broadcasting presence", error)
-            await self.presence_changed(message)
-
     async def _send_frame(self, frame: str, kind: str) -> bool:
         """Write a frame of ``kind`` (``realtime.metrics.FRAME_KINDS``); False if closing."""
-        try:
-            await self.send(text_data=frame)
-        except Disconnected:
+        if not self.writer.write(Frame(frame)):
             return False  # the socket is closing; its disconnect cleans up
         metrics.frame_sent(kind)
         return True
 
     async def _send(self, message: dict[str, Any]) -> None:
         await self._send_frame(json.dumps(message), message["type"])
-
-    async def _resync(self, board_id: int) -> None:
-        """Tell the client to reload the board: the events it missed are gone."""
-        metrics.RESYNCS.inc()
-        await self._send({"type": "resync", "board": board_id})
 
     async def _error(self, error: CorkboardError, board: int | None) -> None:
         code = error.code if error.code in _SOCKET_CODES else "bad_request"

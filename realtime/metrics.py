@@ -58,6 +58,10 @@ GAP_FILLS = Counter(
 RESYNCS = Counter(
     "corkboard_resyncs_total", "'resync' sent: the missed events are no longer retained."
 )
+SLOW_SOCKETS = Counter(
+    "corkboard_ws_slow_sockets_total",
+    "Subscriptions taken out of live delivery for a full send buffer, then caught up.",
+)
 PRESENCE_ENTRIES = Gauge(
     "corkboard_presence_entries", "Presence entries this process's sockets hold (one per board)."
 )
@@ -79,9 +83,9 @@ FRAME_KINDS = (
 _frames = {kind: FRAMES_SENT.labels(kind) for kind in FRAME_KINDS}
 
 
-def frame_sent(kind: str) -> None:
-    """Count one frame of ``kind`` (one of :data:`FRAME_KINDS`) written to a socket."""
-    _frames[kind].inc()
+def frame_sent(kind: str, count: int = 1) -> None:
+    """Count ``count`` frames of ``kind`` (one of :data:`FRAME_KINDS`) written to sockets."""
+    _frames[kind].inc(count)
 
 
 def current(metric: Counter | Gauge) -> int:

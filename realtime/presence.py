@@ -1,6 +1,7 @@
 """Who is on a board and which card each has open, shared by every server process.
 
-Each socket keeps one entry per board it is on, refreshed by a heartbeat and expiring
+Each socket keeps one entry per board it announced presence on, refreshed by the hub's
+one timer per process (:mod:`realtime.hub`) and expiring
 after ``PRESENCE_TTL_SECONDS``, so a closed tab or a killed process leaves no ghost.
 Entries live in a Redis hash per board when Redis is configured (every process sees
 them), in this process's memory otherwise. Presence is never written to the database.
@@ -33,6 +34,8 @@ _ERRORS = (RedisError, OSError, asyncio.TimeoutError)
 class PresenceStore(Protocol):
     async def put(self, board_id: int, channel: str, entry: Entry) -> None: ...
 
+    async def put_many(self, board_id: int, entries: dict[str, Entry]) -> None: ...
+
     async def remove(self, board_id: int, channel: str) -> None: ...
 
     async def entries(self, board_id: int) -> list[Entry]: ...
@@ -50,6 +53,10 @@ class MemoryPresence:
 
     async def put(self, board_id: int, channel: str, entry: Entry) -> None:
         self._boards.setdefault(board_id, {})[channel] = {**entry, "expires": time.time() + _ttl()}
+
+    async def put_many(self, board_id: int, entries: dict[str, Entry]) -> None:
+        for channel, entry in entries.items():
+            await self.put(board_id, channel, entry)
 
     async def remove(self, board_id: int, channel: str) -> None:
         self._boards.get(board_id, {}).pop(channel, None)
@@ -98,12 +105,19 @@ class RedisPresence:
         return f"{self.prefix}:presence:{board_id}"
 
     async def put(self, board_id: int, channel: str, entry: Entry) -> None:
-        await self.local.put(board_id, channel, entry)
-        value = json.dumps({**entry, "expires": time.time() + _ttl()})
+        await self.put_many(board_id, {channel: entry})
+
+    async def put_many(self, board_id: int, entries: dict[str, Entry]) -> None:
+        """Write entries of one board in one round trip (the hub's presence beat)."""
+        await self.local.put_many(board_id, entries)
+        expires = time.time() + _ttl()
+        values = {
+            channel: json.dumps({**entry, "expires": expires}) for channel, entry in entries.items()
+        }
         key = self._key(board_id)
         try:
             async with self._client().pipeline(transaction=False) as pipe:
-                pipe.hset(key, channel, value)
+                pipe.hset(key, mapping=values)  # type: ignore[arg-type]
                 pipe.expire(key, int(_ttl() * 2))
                 await pipe.execute()
         except _ERRORS as error:

@@ -55,6 +55,9 @@ def _group_send(group: str, message: dict[str, object]) -> bool:
     layer = get_channel_layer()
     if layer is None:
         return False
+    # The group travels with the message: each process's hub (realtime.hub) receives
+    # every group on one channel and hands the message to that group's sockets.
+    message = {**message, "group": group}
     try:
         if isinstance(layer, InMemoryChannelLayer):
             # Its queues belong to the server's loop: publish there (single-process

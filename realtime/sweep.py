@@ -5,7 +5,8 @@ would tell a quiet socket that it missed an event. So every ``REALTIME_SWEEP_SEC
 one task per process reads, in ONE query, the head seq of every board that has local
 subscribers, and asks each subscription that is behind the head, and was already behind
 at the previous sweep (so live delivery in flight is not raced), to gap-fill from the
-Event table. It also retries group joins that failed while Redis was down, and writes
+Event table (queued on the socket's ordered slow path, :mod:`realtime.delivery`). It
+also retries the hub's group joins that failed while Redis was down, and writes
 this process's heartbeat (:mod:`realtime.heartbeat`) every few seconds. The registry
 holds at most ``WS_MAX_SOCKETS`` sockets; the graceful stop (:mod:`realtime.shutdown`)
 walks it to close every socket.
@@ -20,10 +21,10 @@ import time
 import weakref
 from typing import Any, Protocol
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 
-from realtime import heartbeat, metrics, outage
+from realtime import heartbeat, hub, metrics, outage
+from realtime.db import db_read
 from realtime.replay import board_heads
 
 
@@ -33,8 +34,6 @@ class Follower(Protocol):
     def lagging(self, heads: dict[int, int]) -> list[tuple[int, int]]: ...
 
     async def catch_up(self, board_id: int, head: int) -> None: ...
-
-    async def rejoin(self) -> None: ...
 
     def subscribed_boards(self) -> list[int]: ...
 
@@ -110,20 +109,23 @@ async def _beat(local: _Local) -> None:
 
 
 async def sweep(followers: list[Follower]) -> None:
-    """Run one sweep over the given sockets: rejoin groups, gap-fill the lagging."""
-    await asyncio.gather(*(follower.rejoin() for follower in followers), return_exceptions=True)
+    """Run one sweep over the given sockets: rejoin the hub's groups, gap-fill the lagging.
+
+    Per socket it is a few plain calls: an idle socket costs no task and no query.
+    """
+    local_hub = hub.current()
+    if local_hub is not None:
+        await local_hub.rejoin()
     boards = sorted({board for follower in followers for board in follower.subscribed_boards()})
     if not boards:
         return
     try:
-        heads = await database_sync_to_async(board_heads)(boards)
+        heads = await db_read(board_heads)(boards)
     except Exception as error:
         outage.report("reading board heads", error)
         return
 
-    async def fill(follower: Follower) -> None:
+    for follower in followers:
         for board_id, head in follower.lagging(heads):
             with contextlib.suppress(Exception):
                 await follower.catch_up(board_id, head)
-
-    await asyncio.gather(*(fill(follower) for follower in followers), return_exceptions=True)

@@ -91,10 +91,8 @@ class _Follower:
     async def catch_up(self, board_id: int, head: int) -> None:
         return None
 
-    async def rejoin(self) -> None:
-        self.sweeps += 1
-
     def subscribed_boards(self) -> list[int]:
+        self.sweeps += 1
         return []
 
 
