@@ -217,5 +217,11 @@ def logging_config(log_format: str, level: str) -> dict[str, Any]:
             "django.request": {"filters": ["uncaught_exceptions_only"]},
             # The access line of Django's own runserver (Daphne replaces it here).
             "django.server": {"handlers": [], "level": "WARNING", "propagate": True},
+            # uvicorn and gunicorn (README, "Plain HTTP on gunicorn"): their own lines go
+            # through the one redacting handler too (uvicorn's INFO lines carry tickets).
+            "uvicorn": {"handlers": [], "level": "WARNING", "propagate": True},
+            "uvicorn.error": {"handlers": [], "level": "WARNING", "propagate": True},
+            "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": True},
+            "gunicorn.error": {"handlers": [], "level": "WARNING", "propagate": True},
         },
     }

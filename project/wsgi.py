@@ -1,4 +1,10 @@
-"""WSGI entry point (HTTP only; websockets need the ASGI app under Daphne)."""
+"""WSGI entry point: plain HTTP under gunicorn (``bin/serve-http``), beside Daphne.
+
+The WSGI split of docs/operations.md: the proxy sends ``/ws/`` to the ASGI app and every
+other request here. The same settings serve both; writes made here reach the sockets
+through the Redis channel layer (each process publishes from its own thread,
+realtime/publish.py), so the split needs ``REDIS_URL``.
+"""
 
 import os
 

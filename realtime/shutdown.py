@@ -121,7 +121,9 @@ class _Drain:
 
 def install(requests: InFlightRequests) -> None:
     """Drain on SIGTERM and allow 1012/1013 when this is a Daphne server; else do nothing."""
-    if "daphne.server" not in sys.modules:
+    # Only Daphne's command imports daphne.cli; daphne.server is imported by the app
+    # (channels' runserver integration) under uvicorn and gunicorn too.
+    if "daphne.cli" not in sys.modules:
         return
     from twisted.internet import asyncioreactor, reactor
 

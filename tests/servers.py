@@ -1,4 +1,7 @@
-"""Real Daphne processes on loopback, sharing the test database and Redis."""
+"""Real servers on loopback for the tests: Daphne, gunicorn, uvicorn, Redis and nginx.
+
+The app servers share the test run's PostgreSQL database and Redis (``server_env``).
+"""
 
 from __future__ import annotations
 
@@ -9,8 +12,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from urllib.parse import quote
 
@@ -85,47 +89,51 @@ def stop_process(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-class DaphneServer:
-    """One ``daphne project.asgi:application`` process that can be stopped and started again.
+class AppServer(ABC):
+    """One server process of the app on loopback that can be stopped and started again.
 
     The port stays the same across restarts, so that open pages reconnect to it.
+    Subclasses name the command; a server whose workers are child processes runs in a
+    session of its own, so that :meth:`kill` takes the workers down with it.
     """
+
+    name = "server"
+    own_session = False
 
     def __init__(self, port: int | None = None, **extra_env: str) -> None:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.extra_env = extra_env
-        self.log_path = ROOT / f".daphne-{self.port}.log"
+        self.log_path = Path(tempfile.gettempdir()) / f"corkboard-{self.name}-{self.port}.log"
         self.process: subprocess.Popen[bytes] | None = None
+
+    @abstractmethod
+    def command(self) -> list[str]:
+        """Return the command line that serves the app on 127.0.0.1:``self.port``."""
+
+    def env(self) -> dict[str, str]:
+        """Return the process's environment: the test run's stores and ``extra_env``."""
+        return server_env(**self.extra_env)
 
     def start(self, timeout: float = 30) -> None:
         """Start the process and return once it accepts connections."""
-        command = [
-            sys.executable,
-            "-m",
-            "daphne",
-            "-v",
-            "0",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(self.port),
-        ]
         # The child keeps its own copy of the log's descriptor.
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
-                [*command, "project.asgi:application"],
+                self.command(),
                 cwd=ROOT,
-                env=server_env(**self.extra_env),
+                env=self.env(),
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                start_new_session=self.own_session,
             )
-        wait_listening(self.process, self.port, "daphne", self.log_path.read_text, timeout)
+        wait_listening(self.process, self.port, self.name, self.log_path.read_text, timeout)
 
     def stop(self) -> None:
         """Terminate the process (kill it if it lingers); keep the log until ``close``."""
         if self.process is not None:
             stop_process(self.process)
+            self._kill_session()
         self.process = None
 
     def terminate(self, timeout: float = 15) -> float | None:
@@ -144,15 +152,23 @@ class DaphneServer:
             self.process.kill()
             self.process.wait()
             elapsed = None
+        self._kill_session()
         self.process = None
         return elapsed
 
     def kill(self) -> None:
         """SIGKILL the process (a crash: no goodbye to its clients)."""
         if self.process is not None:
+            self._kill_session()
             self.process.kill()
             self.process.wait()
             self.process = None
+
+    def _kill_session(self) -> None:
+        """SIGKILL whatever is left of the process's own session (its workers)."""
+        if self.own_session and self.process is not None:
+            with suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
 
     def log(self) -> str:
         """Return what the process has written so far."""
@@ -167,6 +183,84 @@ class DaphneServer:
         """Stop the process and remove its log."""
         self.stop()
         self.log_path.unlink(missing_ok=True)
+
+
+class DaphneServer(AppServer):
+    """One ``daphne project.asgi:application`` process (the default server)."""
+
+    name = "daphne"
+
+    def __init__(self, port: int | None = None, **extra_env: str) -> None:
+        super().__init__(port, **extra_env)
+        self.log_path = ROOT / f".daphne-{self.port}.log"
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "daphne",
+            "-v",
+            "0",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "project.asgi:application",
+        ]
+
+
+class GunicornServer(AppServer):
+    """``bin/serve-http``: gunicorn running project.wsgi, the plain-HTTP half of the split.
+
+    Its master and ``workers`` worker processes run in a session of their own.
+    """
+
+    name = "gunicorn"
+    own_session = True
+
+    def __init__(self, port: int | None = None, workers: int = 2, **extra_env: str) -> None:
+        super().__init__(port, **extra_env)
+        self.workers = workers
+
+    def command(self) -> list[str]:
+        return [str(ROOT / "bin" / "serve-http")]
+
+    def env(self) -> dict[str, str]:
+        return {
+            **super().env(),
+            "HOST": "127.0.0.1",
+            "PORT": str(self.port),
+            "HTTP_WORKERS": str(self.workers),
+            "PYTHON": sys.executable,
+        }
+
+
+# The uvicorn command of docs/operations.md ("Serving HTTP and websockets") after
+# ``--host``/``--port``; tests/deploy/test_serving_docs.py holds the two equal.
+UVICORN_FLAGS = (
+    "--loop uvloop --http httptools --ws websockets-sansio --ws-max-size 1048576 "
+    "--ws-per-message-deflate false --lifespan off --proxy-headers "
+    "--timeout-graceful-shutdown 7 --no-access-log --log-level warning"
+)
+
+
+class UvicornServer(AppServer):
+    """``uvicorn project.asgi:application``: the same ASGI app as Daphne, another server."""
+
+    name = "uvicorn"
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "project.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            *UVICORN_FLAGS.split(),
+        ]
 
 
 @contextmanager

@@ -14,7 +14,15 @@ import yaml
 from collab.management.commands import seed_demo
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPT_VARIABLES = {"HOST", "PORT", "PYTHON", "PG_CLUSTER"}
+SCRIPT_VARIABLES = {
+    "HOST",
+    "PORT",
+    "PYTHON",
+    "PG_CLUSTER",
+    "HTTP_WORKERS",
+    "HTTP_TIMEOUT",
+    "HTTP_GRACEFUL_TIMEOUT",
+}
 
 
 def _read(name: str) -> str:
@@ -76,7 +84,7 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert re.search(r"^exec bin/test$", script, re.MULTILINE)
 
 
-@pytest.mark.parametrize("script", ["bin/run", "bin/test", ".ci/run", "bin/backup", "bin/restore"])
+@pytest.mark.parametrize("script", ["bin/run", "bin/test", ".ci/run", "bin/backup", "bin/restore", "bin/serve-http"])
 def test_scripts_are_executable_bash(script: str) -> None:
     path = ROOT / script
     assert os.access(path, os.X_OK)

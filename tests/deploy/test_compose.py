@@ -3,7 +3,9 @@
 Validated against the Compose Specification's JSON schema (the copy check-jsonschema
 ships as ``vendor.compose-spec``), then held to what production needs: no secret in the
 file, restart policies and health checks, non-root web processes, a stop grace above the
-drain time, static files shared read-only with nginx.
+drain time, static files shared read-only with nginx, and the WSGI split: an ``http``
+service (gunicorn, ``bin/serve-http``) beside the Daphne ones, which nginx's config
+names as they are named here.
 """
 
 from __future__ import annotations
@@ -25,6 +27,10 @@ TEXT = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
 COMPOSE: dict[str, Any] = yaml.safe_load(TEXT)
 SERVICES: dict[str, Any] = COMPOSE["services"]
 WEB = ("web1", "web2")
+# gunicorn serving plain HTTP (bin/serve-http); the proxy routes /ws/ to WEB only.
+HTTP = "http"
+NGINX = (ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
+SERVE_HTTP = ROOT / "bin" / "serve-http"
 # Where the Dockerfile puts the project (WORKDIR), and the user it runs as (USER).
 DOCKERFILE = (ROOT / "Dockerfile").read_text(encoding="utf-8")
 APP_DIR = re.findall(r"^WORKDIR (\S+)$", DOCKERFILE, re.MULTILINE)[-1]
@@ -98,7 +104,7 @@ def test_every_long_running_service_restarts_and_has_a_health_check():
 
 
 def test_web_processes_run_daphne_unprivileged_with_the_readiness_probe():
-    for name in (*WEB, "migrate"):
+    for name in (*WEB, HTTP, "migrate"):
         service = SERVICES[name]
         assert service["user"] == APP_USER != "root"
         assert service["read_only"] is True and service["cap_drop"] == ["ALL"]
@@ -118,6 +124,41 @@ def test_web_processes_run_daphne_unprivileged_with_the_readiness_probe():
             "redis": {"condition": "service_healthy"},
             "migrate": {"condition": "service_completed_successfully"},
         }
+
+
+def test_the_http_service_runs_gunicorn_with_the_web_settings():
+    http, web = SERVICES[HTTP], SERVICES["web1"]
+    assert http["command"] == ["bin/serve-http"]
+    # The same image, user, hardening, settings, health check and start-up order.
+    for key in ("image", "user", "read_only", "cap_drop", "security_opt", "tmpfs"):
+        assert http[key] == web[key], key
+    assert http["environment"] == {**web["environment"], "HTTP_WORKERS": "${HTTP_WORKERS:-2}"}
+    assert http["environment"]["REDIS_URL"], "the split needs the Redis channel layer"
+    assert http["healthcheck"] == web["healthcheck"]
+    assert http["depends_on"] == web["depends_on"]
+    assert http["restart"] == "unless-stopped"
+    # gunicorn's graceful timeout (bin/serve-http's default) ends before Docker kills it.
+    graceful = re.search(r"HTTP_GRACEFUL_TIMEOUT:-(\d+)", SERVE_HTTP.read_text())
+    assert graceful and _seconds(http["stop_grace_period"]) > int(graceful.group(1))
+
+
+def test_bin_serve_http_is_in_the_image_and_executable():
+    assert SERVE_HTTP.stat().st_mode & 0o111
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert not {"bin", "bin/", "bin/serve-http"} & set(ignored)
+
+
+def _upstream(name: str) -> list[str]:
+    block = re.search(rf"^upstream {name} \{{(.*?)^\}}", NGINX, re.MULTILINE | re.DOTALL)
+    assert block, f"deploy/nginx.conf has no upstream {name}"
+    return re.findall(r"^\s*server (\S+?)(?::\d+)?[ ;]", block.group(1), re.MULTILINE)
+
+
+def test_nginx_sends_sockets_to_daphne_and_the_rest_to_the_http_service():
+    assert set(_upstream("corkboard_ws")) == set(WEB)
+    assert _upstream("corkboard_http") == [HTTP]
+    locations = dict(re.findall(r"location (\S+) \{\s*proxy_pass http://(\w+);", NGINX))
+    assert locations == {"/ws/": "corkboard_ws", "/": "corkboard_http"}
 
 
 def test_the_dependencies_run_as_their_own_users():
@@ -142,7 +183,8 @@ def test_migrate_collects_static_files_into_the_volume_nginx_serves_read_only():
 
 def test_nginx_waits_for_healthy_web_processes():
     proxy = SERVICES["proxy"]
-    assert proxy["depends_on"] == {web: {"condition": "service_healthy"} for web in WEB}
+    healthy = {"condition": "service_healthy"}
+    assert proxy["depends_on"] == {name: healthy for name in (*WEB, HTTP)}
     assert proxy["ports"] == ["8080:80"]
 
 

@@ -15,10 +15,10 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Callable
-from concurrent.futures import Future
+from collections.abc import Callable, Coroutine
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 import websockets
@@ -27,9 +27,17 @@ from collab.models import Board
 from tests.e2e.database import in_thread
 from tests.factories import make_token
 
+T = TypeVar("T")
+
 SERVICE_RESTART = 1012
 # The browser app's first reconnect delay after a dropped socket is 0.5-1 s.
 BACKOFF_SECONDS = 0.5
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run ``coroutine`` to its end on a thread of its own (Playwright holds this one's loop)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> float:

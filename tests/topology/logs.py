@@ -1,4 +1,4 @@
-"""What the topology logged: nginx's access log, and the Daphne processes' JSON logs."""
+"""What the topology logged: nginx's access log, and the app processes' JSON logs."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.servers import DaphneServer
+from tests.servers import AppServer
 
 
 @dataclass(frozen=True)
@@ -47,12 +47,12 @@ class AccessLog:
         return {entry.request_id: entry for entry in self.entries()}
 
 
-def app_log(web: DaphneServer) -> list[dict[str, Any]]:
-    """Return the JSON records the process has logged so far (other lines are Daphne's)."""
+def app_log(web: AppServer) -> list[dict[str, Any]]:
+    """Return the JSON records the process has logged so far (other lines are the server's own)."""
     return [json.loads(line) for line in web.log().splitlines() if line.startswith("{")]
 
 
-def subscribed_sockets(web: DaphneServer, user_id: int) -> int:
+def subscribed_sockets(web: AppServer, user_id: int) -> int:
     """Return how many of the user's sockets are subscribed on the process (socket log)."""
     subscribed, closed = set(), set()
     for record in app_log(web):

@@ -20,7 +20,7 @@ import requests
 from playwright.sync_api import BrowserContext, expect
 
 from tests.conftest import Team
-from tests.servers import DaphneServer
+from tests.servers import AppServer
 from tests.topology.clients import (
     Followers,
     Writer,
@@ -69,11 +69,11 @@ def test_rolling_restart_under_writes_loses_nothing_and_pages_stay_nearly_live(
 ) -> None:
     users = {role: team.user(role) for role in PAGES}
 
-    def on(web: DaphneServer) -> list[str]:
+    def on(web: AppServer) -> list[str]:
         """Return the pages whose socket is subscribed on the process."""
         return [role for role, user in users.items() if subscribed_sockets(web, user.pk)]
 
-    def all_on(web: DaphneServer) -> bool:
+    def all_on(web: AppServer) -> bool:
         return sorted(on(web)) == sorted(PAGES)
 
     followers = Followers(topology.url, bearer(team.admin), team.board.pk, FOLLOWERS)
