@@ -10,19 +10,19 @@ tickets open nothing.
 from __future__ import annotations
 
 import hashlib
-import logging
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 
-from accounts.models import ApiToken
-
-logger = logging.getLogger(__name__)
+from accounts import revocations
+from accounts.models import ApiToken, User
 
 _KEY = "ws-ticket:{}"
-_ENDED_SESSION_KEY = "ws-ticket-session-ended:{}"
 
 
 @dataclass(frozen=True)
@@ -53,12 +53,26 @@ def ticket_issue(user_id: int, *, token_id: int | None = None, session: str | No
 def tickets_void_session(session: str) -> None:
     """Void every unspent ticket issued through a session (by its key's digest).
 
-    Best effort: with the cache down no ticket can be redeemed anyway.
+    Best effort: with the cache down no ticket can be redeemed anyway. The mark is the
+    session's end mark, which also refuses its sockets (:mod:`accounts.revocations`).
     """
-    try:
-        cache.set(_ENDED_SESSION_KEY.format(session), 1, timeout=settings.WS_TICKET_TTL_SECONDS + 5)
-    except Exception as error:
-        logger.warning("voiding a session's tickets failed: %s", error.__class__.__name__)
+    revocations.mark_session_ended(session)
+
+
+def _usable_token(claim: TicketClaim) -> Q | Exists:
+    """Return the condition, on users, that the claim's token (if any) is still usable."""
+    if claim.token_id is None:
+        return Q()
+    return Exists(
+        ApiToken.objects.filter(pk=claim.token_id, user_id=OuterRef("pk"), revoked_at=None)
+        .filter(Q(expires_at=None) | Q(expires_at__gt=timezone.now()))
+        .order_by()
+    )
+
+
+def ticket_user(claim: TicketClaim) -> User | None:
+    """Return the claim's user if active and its token still usable, in one query."""
+    return User.objects.filter(_usable_token(claim), pk=claim.user_id, is_active=True).first()
 
 
 def ticket_credential_valid(claim: TicketClaim) -> bool:
@@ -67,17 +81,20 @@ def ticket_credential_valid(claim: TicketClaim) -> bool:
         token = ApiToken.objects.filter(pk=claim.token_id, user_id=claim.user_id).first()
         if token is None or not token.is_usable():
             return False
-    if claim.session is not None and cache.get(_ENDED_SESSION_KEY.format(claim.session)):
-        return False
-    return True
+    return not (claim.session is not None and revocations.ended(session=claim.session))
 
 
-def ticket_claim(ticket: str) -> TicketClaim | None:
-    """Spend a ticket and return its claim, or ``None`` if unknown, spent, expired or void."""
+def ticket_spend(ticket: str) -> TicketClaim | None:
+    """Spend a ticket and return its claim, or ``None`` if unknown, spent, expired or void.
+
+    Only the cache is read: a ticket issued through a session that has ended since is
+    void here, but whether its token is still usable is the caller's to check
+    (:func:`ticket_user`, or :func:`ticket_claim`).
+    """
     if not ticket or len(ticket) > 100:
         return None
     key = _key(ticket)
-    value = cache.get(key)
+    value: Any = cache.get(key)
     # Of two concurrent redeemers, only the one whose delete removed the key wins.
     if value is None or not cache.delete(key):
         return None
@@ -85,7 +102,15 @@ def ticket_claim(ticket: str) -> TicketClaim | None:
         claim = TicketClaim(int(value["user"]), value.get("token"), value.get("session"))
     else:  # issued before tickets recorded their credential
         claim = TicketClaim(int(value))
-    return claim if ticket_credential_valid(claim) else None
+    if claim.session is not None and revocations.ended(session=claim.session):
+        return None
+    return claim
+
+
+def ticket_claim(ticket: str) -> TicketClaim | None:
+    """Spend a ticket and return its claim if the credential it came through is valid."""
+    claim = ticket_spend(ticket)
+    return claim if claim is not None and ticket_credential_valid(claim) else None
 
 
 def ticket_redeem(ticket: str) -> int | None:

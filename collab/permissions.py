@@ -15,9 +15,10 @@ ids of other workspaces cannot be told apart from missing ones.
 from __future__ import annotations
 
 from enum import Enum
+from typing import Any
 
-from django.contrib.auth.models import AnonymousUser
-from django.db.models import QuerySet
+from django.contrib.auth.models import AnonymousUser, Permission
+from django.db.models import CharField, Q, QuerySet, Subquery, Value
 
 from accounts.models import User
 from collab.exceptions import BoardLocked, Forbidden, NotFound
@@ -42,6 +43,15 @@ class Action(Enum):
     MODERATE = "moderate"
 
 
+class Unread:
+    """The type of :data:`UNREAD`: a role not read yet (unlike ``None``, no role at all)."""
+
+    def __repr__(self) -> str:
+        return "UNREAD"
+
+
+UNREAD = Unread()
+
 _MIN_ROLE = {
     Action.READ: Role.VIEWER,
     Action.WRITE_CARDS: Role.MEMBER,
@@ -53,9 +63,30 @@ _MIN_ROLE = {
 }
 
 
+# Where is_moderator keeps its answer on a user object (see there).
+_MODERATOR_CACHE = "_corkboard_is_moderator"
+
+
 def is_moderator(user: AnyUser) -> bool:
-    """Return whether the user moderates the whole instance (the Moderators group)."""
-    return bool(user.is_active and user.has_perm("collab.moderate"))
+    """Return whether the user moderates the whole instance (the Moderators group).
+
+    The same answer as ``user.has_perm("collab.moderate")`` with the model backend, in
+    one query instead of loading every permission of the user and their groups (two),
+    and none for superusers. The answer is kept on the user object, as Django keeps its
+    permission cache: one request, or one socket, asks the database once; the next
+    request or socket loads a new user object and asks again.
+    """
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if user.is_superuser:
+        return True
+    cached = user.__dict__.get(_MODERATOR_CACHE)
+    if cached is None:
+        granted = Q(user__pk=user.pk) | Q(group__user__pk=user.pk)
+        moderate = Permission.objects.filter(content_type__app_label="collab", codename="moderate")
+        cached = moderate.filter(granted).order_by().exists()
+        user.__dict__[_MODERATOR_CACHE] = cached
+    return bool(cached)
 
 
 def role_rank(role: str) -> int:
@@ -67,12 +98,28 @@ def role_in(user: AnyUser, workspace_id: int) -> Role | None:
     """Return the user's role in the workspace, or ``None`` for outsiders."""
     if not user.is_authenticated or not user.is_active:
         return None
-    role = (
-        Membership.objects.filter(workspace_id=workspace_id, user_id=user.pk)
-        .values_list("role", flat=True)
-        .first()
-    )
-    return Role(role) if role else None
+    # No ordering: (workspace, user) is unique, and the default one joins the user table.
+    roles = Membership.objects.filter(workspace_id=workspace_id, user_id=user.pk).order_by()
+    return as_role(next(iter(roles.values_list("role", flat=True)[:1]), None))
+
+
+def as_role(value: str | None) -> Role | None:
+    """Return a role read from the database (``None`` for no membership)."""
+    return Role(value) if value else None
+
+
+def role_of(user: AnyUser, workspace_id: Any) -> Subquery | Value:
+    """Return an expression for the user's role in a workspace, to read with another row.
+
+    ``workspace_id`` is an id, or ``OuterRef("board__workspace_id")`` for the workspace
+    of each row of the query it is annotated on. A row read with it costs no query of
+    its own for the role; :func:`as_role` turns the value read into a :class:`Role`.
+    Outsiders, anonymous and suspended users read ``None``.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return Value(None, output_field=CharField())
+    roles = Membership.objects.filter(workspace_id=workspace_id, user_id=user.pk).order_by()
+    return Subquery(roles.values("role")[:1], output_field=CharField())
 
 
 def allows(role: Role | None, action: Action) -> bool:
@@ -88,7 +135,11 @@ def require(
     ``not_found`` is the message of the object addressed (``"Card not found."``), the
     same one a missing id gets.
     """
-    role = role_in(user, workspace_id)
+    return require_role(role_in(user, workspace_id), action, not_found=not_found)
+
+
+def require_role(role: Role | None, action: Action, *, not_found: str | None = None) -> Role:
+    """Return ``role``, or raise NotFound (no role: an outsider) / Forbidden (too low)."""
     if role is None:
         raise NotFound(not_found)
     if not allows(role, action):
@@ -97,17 +148,27 @@ def require(
 
 
 def require_board_write(
-    user: AnyUser, board: Board, action: Action, *, not_found: str = "Board not found."
+    user: AnyUser,
+    board: Board,
+    action: Action,
+    *,
+    not_found: str = "Board not found.",
+    role: Role | Unread | None = UNREAD,
 ) -> Role | None:
     """Like :func:`require`, and refuse writes to a locked board except by admins.
 
     Instance moderators hold :attr:`Action.MODERATE` on every board, where they may have
     no role (``None`` is returned then); moderation passes the lock, which is for it, and
     so does :attr:`Action.READ` (reporting), which changes nothing on the board.
+    ``role`` is the user's role in the board's workspace when the caller has read it
+    already (with :func:`role_of`, in the statement that followed the board lock);
+    by default it is read here.
     """
+    if isinstance(role, Unread):
+        role = role_in(user, board.workspace_id)
     if action is Action.MODERATE and is_moderator(user):
-        return role_in(user, board.workspace_id)
-    role = require(user, board.workspace_id, action, not_found=not_found)
+        return role
+    role = require_role(role, action, not_found=not_found)
     passes_lock = action in (Action.READ, Action.MODERATE)
     if board.locked and not passes_lock and _RANK[role] < _RANK[Role.ADMIN]:
         raise BoardLocked()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from django.contrib.auth import get_user_model
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import IntegerField, Model, OuterRef, Prefetch, QuerySet, Subquery, Value
 
 from accounts.models import ApiToken
 from collab.exceptions import NotFound
@@ -104,6 +104,53 @@ def _with_relations(cards: QuerySet[Card]) -> QuerySet[Card]:
         Prefetch("assignees", queryset=get_user_model().objects.only("id")),
         Prefetch("labels", queryset=Label.objects.only("id")),
     )
+
+
+@dataclass
+class CardRelations:
+    """The ids of a card's assignees and labels."""
+
+    assignees: list[int]
+    labels: list[int]
+
+
+_ASSIGNEE, _LABEL = 0, 1
+
+
+def card_relations(card_id: int) -> CardRelations:
+    """Return the ids of the card's assignees and labels, in one query for both."""
+    kind = IntegerField()
+    assignees = Card.assignees.through.objects.filter(card_id=card_id).values_list(
+        "user_id", Value(_ASSIGNEE, output_field=kind)
+    )
+    labels = Card.labels.through.objects.filter(card_id=card_id).values_list(
+        "label_id", Value(_LABEL, output_field=kind)
+    )
+    relations = CardRelations(assignees=[], labels=[])
+    for pk, which in assignees.union(labels, all=True):
+        (relations.assignees if which == _ASSIGNEE else relations.labels).append(pk)
+    return relations
+
+
+def card_prime_relations(card: Card, relations: CardRelations) -> Card:
+    """Give the card the assignees and labels that :func:`_with_relations` would prefetch.
+
+    For a card whose relations the caller has just read or written, under the board
+    lock (so they cannot change meanwhile): representing it then reads no rows. The
+    cache is Django's prefetch cache, with the same id-only rows a prefetch loads, so
+    ``card.assignees.all()`` reads it too, and any change through ``card.assignees``
+    or ``card.labels`` drops it, as it drops a prefetch.
+    """
+    _prime(card, "assignees", get_user_model(), relations.assignees)
+    _prime(card, "labels", Label, relations.labels)
+    return card
+
+
+def _prime(card: Card, relation: str, model: type[Model], ids: list[int]) -> None:
+    rows = getattr(card, relation).get_queryset()
+    rows._result_cache = [model.from_db(rows.db, ["id"], [pk]) for pk in sorted(ids)]
+    rows._prefetch_done = True
+    card.__dict__.setdefault("_prefetched_objects_cache", {})[relation] = rows
 
 
 def comment_list(*, user: AnyUser, card_id: int | None = None) -> QuerySet[Comment]:

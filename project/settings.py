@@ -301,6 +301,8 @@ REALTIME_PUBLISH_WAIT_SECONDS = env.float("REALTIME_PUBLISH_WAIT_SECONDS", defau
 # On SIGTERM a Daphne process closes its sockets (1012) and waits this long at most
 # for in-flight requests before it stops.
 REALTIME_SHUTDOWN_GRACE_SECONDS = env.float("REALTIME_SHUTDOWN_GRACE_SECONDS", default=7.0)
+# Threads (each with at most one database connection) that run the socket tier's reads.
+REALTIME_DB_THREADS = env.int("REALTIME_DB_THREADS", default=4)
 # A socket with more than this many bytes not yet written to it is a slow socket: it is
 # taken out of live delivery and, once its buffer drains, caught up from the Event table.
 WS_SEND_BUFFER_BYTES = env.int("WS_SEND_BUFFER_BYTES", default=1_048_576)

@@ -8,20 +8,31 @@ origin that matches scheme, host and port exactly.
 
 from __future__ import annotations
 
+import time
+from importlib import import_module
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from channels.auth import AuthMiddlewareStack
-from channels.db import database_sync_to_async
 from channels.security.websocket import WebsocketDenier
 from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.contrib.auth import (
+    BACKEND_SESSION_KEY,
+    HASH_SESSION_KEY,
+    SESSION_KEY,
+    get_user_model,
+    load_backend,
+)
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.sessions.backends.base import SessionBase
+from django.http.cookie import parse_cookie
 from django.http.request import split_domain_port, validate_host
+from django.utils.crypto import constant_time_compare
 
-from accounts.models import ApiToken
-from accounts.tickets import TicketClaim, ticket_claim, ticket_credential_valid
+from accounts import revocations
+from accounts.tickets import TicketClaim, ticket_spend, ticket_user
 from realtime import outage
+from realtime.db import db_read
+from realtime.publish import session_digest
 
 Scope = dict[str, Any]
 
@@ -72,50 +83,133 @@ def origin_allowed(scope: Scope) -> bool:
     return normalised == _normalise(f"{_request_scheme(scope)}://{host}")
 
 
-@database_sync_to_async
-def _claim_ticket(ticket: str) -> tuple[Any, TicketClaim | None]:
-    """Return the ticket's user and claim, or an anonymous user when it admits nobody."""
+# When the socket's credential was last read from the database (time.monotonic()).
+CHECKED_AT = "credential_checked_at"
+
+
+def _session_store(scope: Scope) -> SessionBase:
+    """Return the session named by the socket's cookie (not loaded yet: no query)."""
+    cookies = parse_cookie(header(scope, b"cookie") or "")
+    engine = import_module(settings.SESSION_ENGINE)
+    store: SessionBase = engine.SessionStore(cookies.get(settings.SESSION_COOKIE_NAME))
+    return store
+
+
+def _hash_verified(session: SessionBase, user: Any) -> bool:
+    """Return whether the session was made for the user's current password.
+
+    As ``django.contrib.auth.get_user`` checks it (fallback secret keys included),
+    without its writes: a socket has no response to carry a cycled session key, and
+    an outdated session is flushed by the next HTTP request anyway.
+    """
+    session_hash = session.get(HASH_SESSION_KEY)
+    if not session_hash:
+        return False
+    if constant_time_compare(session_hash, user.get_session_auth_hash()):
+        return True
+    fallbacks = user.get_session_auth_fallback_hash()
+    return any(constant_time_compare(session_hash, fallback) for fallback in fallbacks)
+
+
+def session_user(session: SessionBase) -> tuple[Any, float]:
+    """Return the session's active user (or an anonymous one) and when it was read.
+
+    Two queries: the session row (an unexpired one), and the user row, which the
+    model backend refuses when inactive (suspended).
+    """
+    checked_at = time.monotonic()
     try:
-        claim = ticket_claim(ticket)
+        user_id = get_user_model()._meta.pk.to_python(session[SESSION_KEY])
+        backend_path = session[BACKEND_SESSION_KEY]
+    except KeyError:
+        return AnonymousUser(), checked_at
+    if backend_path not in settings.AUTHENTICATION_BACKENDS:
+        return AnonymousUser(), checked_at
+    user = load_backend(backend_path).get_user(user_id)
+    if user is None or not _hash_verified(session, user):
+        return AnonymousUser(), checked_at
+    return user, checked_at
+
+
+def ticket_socket_user(ticket: str) -> tuple[Any, TicketClaim | None, float]:
+    """Spend a ticket; return its user and claim, or an anonymous user, and when read.
+
+    The ticket is read from the cache; then one query reads the user, active, and the
+    token the ticket came through, usable (the claim is ``None`` when it admits nobody).
+    """
+    checked_at = time.monotonic()
+    try:
+        claim = ticket_spend(ticket)
     except Exception as error:  # the cache (Redis) is down: nobody is admitted
         outage.report("redeeming a socket ticket", error)
-        return AnonymousUser(), None
-    if claim is None:
-        return AnonymousUser(), None
-    user = get_user_model().objects.filter(pk=claim.user_id, is_active=True).first()
-    return (user, claim) if user is not None else (AnonymousUser(), None)
+        return AnonymousUser(), None, checked_at
+    user = None if claim is None else ticket_user(claim)
+    if user is None:
+        return AnonymousUser(), None, checked_at
+    return user, claim, checked_at
+
+
+def _session_digest(scope: Scope) -> str | None:
+    """Return the digest of the session a socket came through (either kind of socket)."""
+    if scope.get("auth") == "session":
+        key = getattr(scope.get("session"), "session_key", None)
+        return session_digest(key) if key else None
+    session: str | None = (scope.get("credential") or {}).get("session")
+    return session
+
+
+def _alive_in_database(scope: Scope, user: Any) -> bool:
+    """Return whether the socket's session (or token) and user are still valid.
+
+    Asked of the database, when the marks cannot be read or the socket's check is too
+    old for them: two queries for a session socket, one for a ticket socket.
+    """
+    if scope.get("auth") == "session":
+        session = scope.get("session")
+        key = getattr(session, "session_key", None)
+        if not key or session is None or not session.exists(key):
+            return False
+        return bool(get_user_model().objects.filter(pk=user.pk, is_active=True).exists())
+    credential = scope.get("credential") or {}
+    claim = TicketClaim(user.pk, credential.get("token"), credential.get("session"))
+    return ticket_user(claim) is not None
 
 
 def credential_alive(scope: Scope) -> bool:
     """Return whether the session or token that opened a socket is still valid.
 
-    Asked once the socket has joined its session/token group: a log-out or revocation
-    that happened between authentication and the join published its close to nobody.
+    Asked once the socket has joined its user, session and token groups: a log-out,
+    revocation or suspension that happened between authentication and the join
+    published its close to nobody. Each of those leaves a mark in the cache before it
+    publishes (:mod:`accounts.revocations`), so this reads the marks, in one cache round
+    trip and no query, while the socket's database check is recent; otherwise, or
+    with the cache down, it asks the database again.
     """
-    if scope.get("auth") == "session":
-        session = scope.get("session")
-        key = getattr(session, "session_key", None)
-        return bool(key) and session is not None and session.exists(key)
-    credential = scope.get("credential") or {}
     user = scope.get("user")
-    claim = TicketClaim(
-        getattr(user, "pk", 0) or 0, credential.get("token"), credential.get("session")
-    )
-    try:
-        return ticket_credential_valid(claim)
-    except Exception as error:  # the cache is down: the DB check of a token still ran
-        outage.report("re-checking a socket's credential", error)
-        return claim.token_id is None or bool(
-            ApiToken.objects.filter(pk=claim.token_id, revoked_at__isnull=True).exists()
-        )
+    if user is None or not user.is_authenticated:
+        return False
+    checked_at = scope.get(CHECKED_AT)
+    if checked_at is not None and time.monotonic() - checked_at <= revocations.TRUST_SECONDS:
+        credential = scope.get("credential") or {}
+        try:
+            return not revocations.ended(
+                session=_session_digest(scope), token=credential.get("token"), user=user.pk
+            )
+        except Exception as error:  # the cache is down: ask the database
+            outage.report("re-checking a socket's credential", error)
+    return _alive_in_database(scope, user)
 
 
 class SocketAuthMiddleware:
-    """Authenticate a websocket by ticket (``?ticket=``) or by session cookie."""
+    """Authenticate a websocket by ticket (``?ticket=``) or by session cookie.
+
+    The database work runs on :func:`realtime.db.db_read`'s pool: two queries for a
+    cookie socket (session, user), one for a ticket socket (user with token), besides
+    the cache; :func:`credential_alive` adds none while the cache answers.
+    """
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
-        self.session_inner = AuthMiddlewareStack(inner)
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> Any:
         if scope["type"] != "websocket":
@@ -123,11 +217,16 @@ class SocketAuthMiddleware:
         query = parse_qs(bytes(scope.get("query_string", b"")).decode("latin-1"))
         if "ticket" in query:
             headers = [(k, v) for k, v in scope.get("headers", []) if k != b"cookie"]
-            user, claim = await _claim_ticket(query["ticket"][0])
+            user, claim, checked_at = await db_read(ticket_socket_user)(query["ticket"][0])
             scope = {**scope, "headers": headers, "user": user, "auth": "ticket"}
+            scope[CHECKED_AT] = checked_at
             if claim is not None:
                 scope["credential"] = {"token": claim.token_id, "session": claim.session}
             return await self.inner(scope, receive, send)
         if not origin_allowed(scope):
             return await WebsocketDenier()(scope, receive, send)
-        return await self.session_inner({**scope, "auth": "session"}, receive, send)
+        session = _session_store(scope)
+        user, checked_at = await db_read(session_user)(session)
+        scope = {**scope, "auth": "session", "session": session, "user": user}
+        scope[CHECKED_AT] = checked_at
+        return await self.inner(scope, receive, send)

@@ -84,7 +84,9 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert re.search(r"^exec bin/test$", script, re.MULTILINE)
 
 
-@pytest.mark.parametrize("script", ["bin/run", "bin/test", ".ci/run", "bin/backup", "bin/restore", "bin/serve-http"])
+@pytest.mark.parametrize(
+    "script", ["bin/run", "bin/test", ".ci/run", "bin/backup", "bin/restore", "bin/serve-http"]
+)
 def test_scripts_are_executable_bash(script: str) -> None:
     path = ROOT / script
     assert os.access(path, os.X_OK)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -17,14 +18,13 @@ from collab.event_types import (
     EventType,
 )
 from collab.events import record_event
-from collab.exceptions import NotFound
 from collab.models import Board, Card, Column, Label, Membership
 from collab.permissions import Action, AnyUser
 from collab.representations import CardSerializer
+from collab.selectors import CardRelations, card_prime_relations, card_relations
 from collab.services.guards import (
     UNSET,
     Unset,
-    board_for_write,
     check_version,
     position_among,
     row_for_write,
@@ -47,10 +47,12 @@ def _column_of(board: Board, column_id: int) -> Column:
 
 def _assignee_ids(board: Board, ids: Iterable[int]) -> list[int]:
     wanted = set(ids)
+    if not wanted:
+        return []
     found = set(
-        Membership.objects.filter(workspace_id=board.workspace_id, user_id__in=wanted).values_list(
-            "user_id", flat=True
-        )
+        Membership.objects.filter(workspace_id=board.workspace_id, user_id__in=wanted)
+        .order_by()
+        .values_list("user_id", flat=True)
     )
     if missing := sorted(wanted - found):
         raise invalid("assignees", f"Not members of this workspace: {missing}.")
@@ -59,10 +61,27 @@ def _assignee_ids(board: Board, ids: Iterable[int]) -> list[int]:
 
 def _label_ids(board: Board, ids: Iterable[int]) -> list[int]:
     wanted = set(ids)
-    found = set(Label.objects.filter(board=board, pk__in=wanted).values_list("pk", flat=True))
+    if not wanted:
+        return []
+    found = set(
+        Label.objects.filter(board=board, pk__in=wanted).order_by().values_list("pk", flat=True)
+    )
     if missing := sorted(wanted - found):
         raise invalid("labels", f"Not labels of this board: {missing}.")
     return sorted(wanted)
+
+
+def _replace(relation: Any, current: list[int], wanted: list[int]) -> list[int]:
+    """Make a card's relation hold ``wanted``, knowing it holds ``current``; return it.
+
+    Only the difference is written (no query when there is none), and no query reads
+    what the relation holds: the caller read it under the board lock.
+    """
+    if removed := sorted(set(current) - set(wanted)):
+        relation.remove(*removed)
+    if added := sorted(set(wanted) - set(current)):
+        relation.add(*added)
+    return wanted
 
 
 def _save_and_record(
@@ -71,7 +90,9 @@ def _save_and_record(
     """Bump the card's version, save it and record ``event`` with its new shape.
 
     ``fields`` limits the save to those columns (plus ``version`` and ``updated_at``);
-    ``None`` saves them all. Call under the board lock.
+    ``None`` saves them all. Call under the board lock, with the card's relations
+    primed (:func:`~collab.selectors.card_prime_relations`), so that its shape costs
+    no query.
     """
     save_versioned(card, fields)
     record_event(board=card.board, event=event, data=CardSerializer(card).data, actor=actor)
@@ -89,7 +110,12 @@ def card_create(
     labels: Iterable[int] = (),
     due_at: datetime | None = None,
 ) -> Card:
-    """Add a card to a column, last unless ``after``/``before`` place it."""
+    """Add a card to a column, last unless ``after``/``before`` place it.
+
+    Seven queries without assignees and labels (where the column is, the board lock,
+    the column and the role under the lock, the position, the card, the board's seq,
+    the event); two more for each of assignees and labels (check, insert).
+    """
     title = clean_text(title, field="title", max_length=500)
     description = clean_text(
         description,
@@ -98,12 +124,14 @@ def card_create(
         required=False,
         multiline=True,
     )
-    board_id = Column.objects.filter(pk=column_id).values_list("board_id", flat=True).first()
-    if board_id is None:
-        raise NotFound(COLUMN_NOT_FOUND)
     with transaction.atomic():
-        board = board_for_write(actor, board_id, Action.WRITE_CARDS, not_found=COLUMN_NOT_FOUND)
-        column = _column_of(board, column_id)
+        column = row_for_write(
+            actor, Column, column_id, Action.WRITE_CARDS, not_found=COLUMN_NOT_FOUND
+        )
+        board = column.board
+        relations = CardRelations(
+            assignees=_assignee_ids(board, assignees), labels=_label_ids(board, labels)
+        )
         card = Card.objects.create(
             board=board,
             column=column,
@@ -113,8 +141,10 @@ def card_create(
             due_at=due_at,
             created_by=stored_user(actor),
         )
-        card.assignees.set(_assignee_ids(board, assignees))
-        card.labels.set(_label_ids(board, labels))
+        # A new card holds nothing yet: only inserts, and only of what was given.
+        _replace(card.assignees, [], relations.assignees)
+        _replace(card.labels, [], relations.labels)
+        card_prime_relations(card, relations)
         record_event(board=board, event=CARD_CREATED, data=CardSerializer(card).data, actor=actor)
     return card
 
@@ -155,10 +185,14 @@ def card_update(
             )
         if not isinstance(due_at, Unset):
             card.due_at = due_at
+        relations = card_relations(card.pk)
         if not isinstance(assignees, Unset):
-            card.assignees.set(_assignee_ids(card.board, assignees))
+            wanted = _assignee_ids(card.board, assignees)
+            relations.assignees = _replace(card.assignees, relations.assignees, wanted)
         if not isinstance(labels, Unset):
-            card.labels.set(_label_ids(card.board, labels))
+            wanted = _label_ids(card.board, labels)
+            relations.labels = _replace(card.labels, relations.labels, wanted)
+        card_prime_relations(card, relations)
         if not isinstance(archived, Unset):
             card.archived = archived
         event = CARD_ARCHIVED if archiving and card.archived else CARD_UPDATED
@@ -183,6 +217,7 @@ def card_move(
         siblings = Card.objects.filter(column=column).exclude(pk=card.pk)
         card.position = position_among(siblings, after=after, before=before)
         card.column = column
+        card_prime_relations(card, card_relations(card.pk))
         _save_and_record(card, event=CARD_MOVED, actor=actor, fields=["column", "position"])
     return card
 
@@ -206,6 +241,7 @@ def card_archive(
         check_version(card, expected_version)
         if card.archived == archived:
             return card
+        card_prime_relations(card, card_relations(card.pk))
         card.archived = archived
         event = CARD_ARCHIVED if archived else CARD_UPDATED
         _save_and_record(card, event=event, actor=actor, fields=["archived"])

@@ -7,11 +7,11 @@ from django.utils import timezone
 
 from collab.event_types import COMMENT_CREATED, COMMENT_DELETED, COMMENT_HIDDEN, COMMENT_UPDATED
 from collab.events import record_event, redact_comment_history
-from collab.exceptions import Forbidden, NotFound
+from collab.exceptions import Forbidden
 from collab.models import Card, Comment
 from collab.permissions import Action, AnyUser, allows, role_in
 from collab.representations import HIDDEN_BODY, CommentSerializer
-from collab.services.guards import board_for_write, stored_user
+from collab.services.guards import row_for_write, rows_for_write, stored_user
 from collab.validation import clean_text
 
 MAX_BODY = 10_000
@@ -22,40 +22,32 @@ CARD_NOT_FOUND = "Card not found."
 
 
 def _comment_for_write(actor: AnyUser, comment_id: int, action: Action) -> Comment:
-    """Lock the comment's board if the actor may ``action`` there; return the comment."""
-    board_id = (
-        Comment.objects.filter(pk=comment_id).values_list("card__board_id", flat=True).first()
+    """Lock the comment's board if the actor may ``action`` there; return the comment.
+
+    The comment is read again under the lock (a concurrent delete may have committed
+    meanwhile), with its author and card.
+    """
+    rows = Comment.objects.select_related("author", "card").filter(pk=comment_id)
+    comment, board = rows_for_write(
+        actor, rows, action, board="card__board_id", not_found=COMMENT_NOT_FOUND
     )
-    if board_id is None:
-        raise NotFound(COMMENT_NOT_FOUND)
-    board = board_for_write(actor, board_id, action, not_found=COMMENT_NOT_FOUND)
-    # Read again under the lock: a concurrent delete may have committed meanwhile.
-    comment = (
-        Comment.objects.select_related("author", "card")
-        .filter(pk=comment_id, card__board_id=board_id)
-        .first()
-    )
-    if comment is None:
-        raise NotFound(COMMENT_NOT_FOUND)
     comment.card.board = board
     return comment
 
 
 def comment_create(*, actor: AnyUser, card_id: int, body: str) -> Comment:
-    """Comment on a card."""
+    """Comment on a card.
+
+    Six queries: where the card is, the board lock, the card and the role under the
+    lock, the comment, the board's seq, the event.
+    """
     body = clean_text(body, field="body", max_length=MAX_BODY, multiline=True)
-    board_id = Card.objects.filter(pk=card_id).values_list("board_id", flat=True).first()
-    if board_id is None:
-        raise NotFound(CARD_NOT_FOUND)
     with transaction.atomic():
-        board = board_for_write(actor, board_id, Action.WRITE_CARDS, not_found=CARD_NOT_FOUND)
-        # Read again under the lock: a concurrent delete may have committed meanwhile.
-        card = Card.objects.filter(pk=card_id, board_id=board_id).first()
-        if card is None:
-            raise NotFound(CARD_NOT_FOUND)
+        # The card is read again under the lock: a concurrent delete may have committed.
+        card = row_for_write(actor, Card, card_id, Action.WRITE_CARDS, not_found=CARD_NOT_FOUND)
         comment = Comment.objects.create(card=card, author=stored_user(actor), body=body)
         record_event(
-            board=board,
+            board=card.board,
             event=COMMENT_CREATED,
             data=CommentSerializer(comment).data,
             actor=actor,

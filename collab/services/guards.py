@@ -17,19 +17,35 @@ cards, comments and reports point at users, and inserting them takes a share loc
 the user row. The access check runs before any lock, so that outsiders lock nothing
 of another workspace, and again under the lock, which sees a role change that
 committed while the service waited.
+
+**The queries.** A write to a board row costs three before its own work: one that
+finds where the addressed row lives with the actor's role there (the check before the
+lock), the board lock, and one that reads the row again with the role (the check
+under the lock: in its own statement, which starts after the wait, so that it sees
+what committed meanwhile).
 """
 
 from __future__ import annotations
 
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from django.db.models import Model, QuerySet
+from django.db.models import Model, OuterRef, QuerySet
 
 from accounts.models import User
 from collab.events import lock_board
 from collab.exceptions import Conflict, NotAuthenticated, NotFound, PreconditionFailed
 from collab.models import Board, Card, Column, Label, Role, Workspace
-from collab.permissions import Action, AnyUser, is_moderator, require, require_board_write
+from collab.permissions import (
+    Action,
+    AnyUser,
+    as_role,
+    is_moderator,
+    require,
+    require_board_write,
+    require_role,
+    role_of,
+)
 from collab.positions import key_between
 from collab.validation import invalid
 
@@ -62,10 +78,42 @@ def boards_for_write(workspace_id: int) -> list[Board]:
     return list(Board.objects.select_for_update().filter(workspace_id=workspace_id).order_by("pk"))
 
 
-def _check_before_lock(actor: AnyUser, workspace_id: int, action: Action, not_found: str) -> None:
-    if action is Action.MODERATE and is_moderator(actor):
-        return
-    require(actor, workspace_id, action, not_found=not_found)
+@dataclass(frozen=True)
+class Place:
+    """Where an addressed row lives, and the actor's role there, read before any lock."""
+
+    board_id: int
+    workspace_id: int
+    role: Role | None
+
+
+def _locate(actor: AnyUser, rows: QuerySet[Any], board: str, not_found: str) -> Place:
+    """Return the board, workspace and actor's role of the addressed row, in one query.
+
+    ``board`` is the path from the row to its board id (``"pk"`` for a board,
+    ``"board_id"``, ``"card__board_id"``).
+    """
+    workspace = "workspace_id" if board == "pk" else board.removesuffix("_id") + "__workspace_id"
+    found = (
+        rows.order_by()
+        .annotate(actor_role=role_of(actor, OuterRef(workspace)))
+        .values_list(board, workspace, "actor_role")
+        .first()
+    )
+    if found is None:
+        raise NotFound(not_found)
+    board_id, workspace_id, role = found
+    return Place(board_id, workspace_id, as_role(role))
+
+
+def _lock(actor: AnyUser, place: Place, action: Action, not_found: str) -> Board:
+    """Check the role read before the lock (outsiders lock nothing), then lock the board."""
+    if not (action is Action.MODERATE and is_moderator(actor)):
+        require_role(place.role, action, not_found=not_found)
+    try:
+        return lock_board(place.board_id)
+    except NotFound:
+        raise NotFound(not_found) from None
 
 
 def board_for_write(
@@ -76,16 +124,13 @@ def board_for_write(
     ``not_found`` is the message of the object the caller addressed, the same for a
     missing id and for one the actor may not see. :attr:`Action.MODERATE` passes
     instance moderators on every board, locked or not. Call inside
-    ``transaction.atomic()``; the lock orders every write to the board.
+    ``transaction.atomic()``; the lock orders every write to the board. Three queries:
+    the board's workspace with the actor's role, the lock, the role again.
     """
-    workspace_id = Board.objects.filter(pk=board_id).values_list("workspace_id", flat=True).first()
-    if workspace_id is None:
-        raise NotFound(not_found)
-    _check_before_lock(actor, workspace_id, action, not_found)
-    try:
-        board = lock_board(board_id)
-    except NotFound:
-        raise NotFound(not_found) from None
+    place = _locate(actor, Board.objects.filter(pk=board_id), "pk", not_found)
+    board = _lock(actor, place, action, not_found)
+    # Again under the lock, in a statement of its own: a role change that committed
+    # while this call waited is visible only to a statement that starts after the wait.
     require_board_write(actor, board, action, not_found=not_found)
     return board
 
@@ -100,23 +145,47 @@ def stored_user(actor: AnyUser) -> User:
     return actor
 
 
+Row = TypeVar("Row", bound=Model)
 BoardRow = TypeVar("BoardRow", Card, Column, Label)
 
 
-def row_for_write(actor: AnyUser, model: type[BoardRow], pk: int, action: Action) -> BoardRow:
+def rows_for_write(
+    actor: AnyUser, rows: QuerySet[Row], action: Action, *, board: str, not_found: str
+) -> tuple[Row, Board]:
+    """Lock the board of the one row of ``rows`` and return the row, read under the lock.
+
+    ``board`` is the path from the row to its board id (``"board_id"``,
+    ``"card__board_id"``). Three queries: where the row lives with the actor's role,
+    the board lock, then the row again with the role. Reading the row again after the
+    lock catches a concurrent delete that committed while this call waited, and its
+    role is read in that statement, which starts after the wait (see
+    :func:`board_for_write`). Call inside ``transaction.atomic()``.
+    """
+    place = _locate(actor, rows, board, not_found)
+    locked = _lock(actor, place, action, not_found)
+    row = (
+        rows.filter(**{board: place.board_id})
+        .annotate(actor_role=role_of(actor, place.workspace_id))
+        .first()
+    )
+    if row is None:
+        raise NotFound(not_found)
+    role = as_role(row.__dict__.pop("actor_role"))
+    require_board_write(actor, locked, action, not_found=not_found, role=role)
+    return row, locked
+
+
+def row_for_write(
+    actor: AnyUser, model: type[BoardRow], pk: int, action: Action, *, not_found: str = ""
+) -> BoardRow:
     """Lock the board of a card, column or label and return the row, read under the lock.
 
-    Reading the row again after the lock catches a concurrent delete that committed
-    while this call waited. Call inside ``transaction.atomic()``.
+    The row's ``board`` is the locked board. ``not_found`` defaults to ``"Card not
+    found."`` (the model's name). See :func:`rows_for_write`.
     """
-    message = f"{model.__name__} not found."
-    board_id = model._default_manager.filter(pk=pk).values_list("board_id", flat=True).first()
-    if board_id is None:
-        raise NotFound(message)
-    board = board_for_write(actor, board_id, action, not_found=message)
-    row = model._default_manager.filter(pk=pk, board_id=board_id).first()
-    if row is None:
-        raise NotFound(message)
+    message = not_found or f"{model.__name__} not found."
+    rows = model._default_manager.filter(pk=pk)
+    row, board = rows_for_write(actor, rows, action, board="board_id", not_found=message)
     row.board = board
     return row
 

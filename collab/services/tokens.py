@@ -8,6 +8,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import revocations
 from accounts.models import ApiToken, TokenScope
 from accounts.tokens import TOKEN_PREFIX, token_digest
 from collab.exceptions import Forbidden, NotFound
@@ -55,7 +56,13 @@ def token_revoke(*, actor: AnyUser, token_id: int) -> None:
             raise NotFound("Token not found.")
         # Also when it was revoked already: closing is idempotent, and a socket that
         # raced the first revocation is closed by the second.
-        transaction.on_commit(lambda: disconnect_token(token_id))
+        transaction.on_commit(lambda: _cut_off(token_id))
+
+
+def _cut_off(token_id: int) -> None:
+    """Close a revoked token's sockets; the mark first, for sockets still connecting."""
+    revocations.mark_token_revoked(token_id)
+    disconnect_token(token_id)
 
 
 def token_touch(token: ApiToken) -> None:

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts import revocations
 from accounts.models import User as StoredUser
 from accounts.tickets import tickets_void_session
 from collab.exceptions import Conflict, Forbidden, NotFound
@@ -58,8 +59,10 @@ def session_ticket_ref(session_key: str | None) -> str | None:
 def session_end(*, session_key: str | None) -> None:
     """Cut off what a browser session opened, once it has ended (log-out).
 
-    Its unspent socket tickets are voided and its sockets close, in every process. Call
-    after the session itself is flushed; a missing key (no session) is a no-op.
+    Its unspent socket tickets are voided and its sockets close, in every process; the
+    same mark refuses a socket of the session that is still connecting
+    (:mod:`accounts.revocations`). Call after the session itself is flushed; a missing
+    key (no session) is a no-op.
     """
     if not session_key:
         return
@@ -92,6 +95,14 @@ def user_set_active(*, actor: AnyUser, user_id: int, active: bool) -> None:
             return
         user.is_active = active
         user.save(update_fields=["is_active"])
-        if not active:
+        if active:
+            transaction.on_commit(lambda: revocations.unmark_user(user.pk))
+        else:
             _end_sessions(user.pk)
-            transaction.on_commit(lambda: disconnect_user(user.pk))
+            transaction.on_commit(lambda: _cut_off(user.pk))
+
+
+def _cut_off(user_id: int) -> None:
+    """Close a suspended user's sockets; the mark first, for sockets still connecting."""
+    revocations.mark_user_suspended(user_id)
+    disconnect_user(user_id)

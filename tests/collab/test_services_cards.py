@@ -198,7 +198,7 @@ def test_a_card_deleted_while_waiting_for_the_lock_is_not_found(
     team: Team, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     card = make_card(team.member, team.todo)
-    real = collab.services.guards.board_for_write
+    real = collab.services.guards.lock_board
 
     def concurrent_delete_wins(*args: Any, **kwargs: Any) -> Board:
         # Another writer held the lock and deleted the card before ours was granted.
@@ -206,7 +206,7 @@ def test_a_card_deleted_while_waiting_for_the_lock_is_not_found(
         Card.objects.filter(pk=card.pk).delete()
         return board
 
-    monkeypatch.setattr(collab.services.guards, "board_for_write", concurrent_delete_wins)
+    monkeypatch.setattr(collab.services.guards, "lock_board", concurrent_delete_wins)
     with pytest.raises(NotFound):
         card_update(actor=team.member, card_id=card.pk, title="Too late")
 
