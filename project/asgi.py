@@ -9,6 +9,13 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.core.cache import caches  # noqa: E402
+
+# Django keeps its cache clients per async context, and every socket and request runs in
+# a copy of the context it was started from: created here, in the root context, one
+# client (one Redis connection pool) serves the whole process, instead of a new client
+# and a new Redis connection for every socket that redeems a ticket.
+caches["default"]
 
 from realtime import shutdown  # noqa: E402
 from realtime.auth import SocketAuthMiddleware  # noqa: E402

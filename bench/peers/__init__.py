@@ -1,0 +1,1 @@
+"""The benchmark's peers: what Corkboard's fan-out is measured against, in the same run."""
