@@ -48,6 +48,14 @@ RESULTS = ROOT / "bench" / "results"
 DB_NAME = "corkboard_bench"
 
 
+# The flags README documents and tests/topology/test_uvicorn.py runs.
+UVICORN_FLAGS = (
+    "--loop uvloop --http httptools --ws websockets-sansio --ws-max-size 1048576 "
+    "--ws-per-message-deflate false --lifespan off --proxy-headers "
+    "--timeout-graceful-shutdown 7 --no-access-log --log-level warning"
+)
+
+
 def parse_list(text: str, allowed: tuple[str, ...] | None = None) -> list[str]:
     """Split a comma-separated option, refusing names outside ``allowed``."""
     items = [item.strip() for item in text.split(",") if item.strip()]
@@ -236,8 +244,8 @@ def server_command(name: str, port: int, stack: Stack) -> tuple[list[str], dict[
     if name == "daphne":
         return [*daphne, "project.asgi:application"], stack.product_env()
     if name == "uvicorn":
-        command = [PYTHON, "-m", "uvicorn", "project.asgi:application", "--ws", "websockets"]
-        command += ["--loop", "uvloop", "--http", "httptools", "--log-level", "warning"]
+        # The documented flags (README, "Plain HTTP on gunicorn"; tests/servers.py).
+        command = [PYTHON, "-m", "uvicorn", "project.asgi:application", *UVICORN_FLAGS.split()]
         return [*command, "--host", "127.0.0.1", "--port", str(port)], stack.product_env()
     if name == "stock":
         env = stack.peer_env("bench.peers.stock_settings")
