@@ -204,8 +204,11 @@ def test_oversized_messages_get_an_error_and_huge_frames_fail_the_socket(
     # Past WS_MAX_MESSAGE_BYTES the app answers and keeps the socket (as under Daphne)...
     assert error["code"] == "bad_request" and "limited to" in error["message"]
     assert pong == {"type": "pong"}
-    # ... past --ws-max-size (1 MiB, Daphne's frame cap) uvicorn fails the connection.
-    assert code == 1009
+    # ... past --ws-max-size (1 MiB, Daphne's frame cap) uvicorn fails the connection
+    # with 1009. It closes while the 2 MiB frame is still arriving, so the kernel may
+    # answer the unread data with a reset that overtakes the close frame (no code): the
+    # socket fails either way, and never answers the ping.
+    assert code in (1009, None)
 
 
 def test_a_process_over_ws_max_sockets_refuses_with_1013(
