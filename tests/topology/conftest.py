@@ -10,8 +10,9 @@ place), each for one test module.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,6 +125,18 @@ def static_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@contextmanager
+def _serving(nginx: NginxServer, servers: Sequence[AppServer]) -> Iterator[None]:
+    """Start the app servers, then nginx; stop nginx, then the servers, whatever happens."""
+    try:
+        each(AppServer.start, servers)
+        nginx.start()
+        yield
+    finally:
+        nginx.stop()
+        each(AppServer.close, servers)
+
+
 @pytest.fixture(scope="package")
 def topology(
     django_db_setup: None, static_root: Path, tmp_path_factory: pytest.TempPathFactory
@@ -131,13 +144,8 @@ def topology(
     """Start two Daphne processes and nginx in front of them (running the whole package)."""
     webs = (DaphneServer(None, **TOPOLOGY_ENV), DaphneServer(None, **TOPOLOGY_ENV))
     nginx, access = nginx_in_front(tmp_path_factory.mktemp("nginx"), webs, static_root)
-    try:
-        each(DaphneServer.start, webs)
-        nginx.start()
+    with _serving(nginx, webs):
         yield Topology(nginx, webs, access)
-    finally:
-        nginx.stop()
-        each(DaphneServer.close, webs)
 
 
 @pytest.fixture(scope="module")
@@ -149,13 +157,8 @@ def split(
     web, http = DaphneServer(None, **env), GunicornServer(None, workers=2, **env)
     servers: tuple[AppServer, ...] = (web, http)
     nginx, access = nginx_in_front(tmp_path_factory.mktemp("nginx"), (web,), static_root, http)
-    try:
-        each(AppServer.start, servers)
-        nginx.start()
+    with _serving(nginx, servers):
         yield Split(nginx, web, http, access)
-    finally:
-        nginx.stop()
-        each(AppServer.close, servers)
 
 
 @pytest.fixture(scope="module")
@@ -166,13 +169,8 @@ def uvicorn_topology(
     env = {**TOPOLOGY_ENV, "METRICS_TOKEN": METRICS_TOKEN}
     webs = (UvicornServer(None, **env), UvicornServer(None, **env))
     nginx, access = nginx_in_front(tmp_path_factory.mktemp("nginx"), webs, static_root)
-    try:
-        each(AppServer.start, webs)
-        nginx.start()
+    with _serving(nginx, webs):
         yield Topology(nginx, webs, access)
-    finally:
-        nginx.stop()
-        each(AppServer.close, webs)
 
 
 @pytest.fixture(scope="package")
