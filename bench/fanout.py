@@ -105,6 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--clients", type=int, default=4, help="load-client processes")
     parser.add_argument("--rest-seconds", type=float, default=10.0)
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        help="record each phase of each server with py-spy into this folder (raw stacks)",
+    )
     return parser
 
 
@@ -294,6 +300,7 @@ def connect(
     """Connect and subscribe ``count`` more sockets; the clock runs until each subscribed."""
     spare = count // 5 + 20
     paths = socket_paths(server, stack, count + spare)
+    cpu_before = procs.cpu_seconds(server.pid)
     result = pool.connect(
         paths[:count],
         paths[count:],
@@ -303,6 +310,8 @@ def connect(
         timeout,
     )
     result["seconds"] = round(result["seconds"], 2)
+    cpu = procs.cpu_seconds(server.pid) - cpu_before
+    result["server_cpu_ms_per_socket"] = round(cpu * 1000 / max(1, result["connected"]), 2)
     return result
 
 
@@ -449,20 +458,23 @@ def fanout_run(name: str, n: int, stack: Stack, args: argparse.Namespace) -> dic
     pool = ClientPool(args.clients)
     result: dict[str, Any] = {"sockets": n}
     try:
-        result["connect"] = connect(pool, server, stack, n, args.connect_timeout)
+        with procs.profiled(server.pid, _profile(args, name, n, "connect")):
+            result["connect"] = connect(pool, server, stack, n, args.connect_timeout)
         print(f"  {name} N={n}: connected {result['connect']}", flush=True)
         if result["connect"]["connected"] == 0:
             result["error"] = "no socket connected"
             return result
         result["quiet_after_connect_s"] = quiet(server)
-        result["paced"] = events_phase(
-            pool, server, stack, args.paced_events, args.paced_rate, args.settle, args.cap
-        )
+        with procs.profiled(server.pid, _profile(args, name, n, "paced")):
+            result["paced"] = events_phase(
+                pool, server, stack, args.paced_events, args.paced_rate, args.settle, args.cap
+            )
         print(f"  {name} N={n}: paced {_brief(result['paced'])}", flush=True)
         quiet(server)
-        result["burst"] = events_phase(
-            pool, server, stack, args.burst_events, 0, args.settle, args.cap
-        )
+        with procs.profiled(server.pid, _profile(args, name, n, "burst")):
+            result["burst"] = events_phase(
+                pool, server, stack, args.burst_events, 0, args.settle, args.cap
+            )
         print(f"  {name} N={n}: burst {_brief(result['burst'])}", flush=True)
     except Exception as error:  # a stalled or crashed server is a result, not a crash
         result["error"] = f"{type(error).__name__}: {error}"[:300]
@@ -471,6 +483,11 @@ def fanout_run(name: str, n: int, stack: Stack, args: argparse.Namespace) -> dic
         pool.stop()
         procs.stop(server.process)
     return result
+
+
+def _profile(args: argparse.Namespace, name: str, n: int, phase: str) -> Path | None:
+    """Return where ``--profile`` puts a phase's py-spy record, or None without it."""
+    return None if args.profile is None else args.profile / f"{name}-{n}-{phase}.txt"
 
 
 def _brief(phase: dict[str, Any]) -> str:
@@ -492,9 +509,10 @@ def idle_run(name: str, stack: Stack, args: argparse.Namespace) -> dict[str, Any
         step = connect(pool, server, stack, 1000 - opened, args.connect_timeout)
         opened += step["connected"]
         quiet(server, 10)
-        before, at = procs.cpu_seconds(server.pid), time.monotonic()
-        time.sleep(args.idle_seconds)
-        cpu = procs.cpu_seconds(server.pid) - before
+        with procs.profiled(server.pid, _profile(args, name, opened, "idle")):
+            before, at = procs.cpu_seconds(server.pid), time.monotonic()
+            time.sleep(args.idle_seconds)
+            cpu = procs.cpu_seconds(server.pid) - before
         result["idle_sockets"] = opened
         result["idle_cpu_percent"] = round(cpu * 100 / (time.monotonic() - at), 2)
         for size in args.idle_sizes:
@@ -576,7 +594,8 @@ def rest_phase(stack: Stack, args: argparse.Namespace) -> dict[str, Any]:
             url = f"http://127.0.0.1:{server.port}{path}"
             row["check"] = _check_page(url, headers)
             load(url, 2, headers)  # warm-up: connections, caches
-            row.update(load(url, args.rest_seconds, headers))
+            with procs.profiled(server.pid, _profile(args, name, 32, "rest"), children=True):
+                row.update(load(url, args.rest_seconds, headers))
         except Exception as error:
             row["error"] = f"{type(error).__name__}: {error}"[:300]
         finally:

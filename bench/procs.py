@@ -8,6 +8,7 @@ Also the readings taken from ``/proc``: CPU time and RSS of a server process.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import resource
 import signal
@@ -16,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
 
@@ -147,3 +148,36 @@ def wait_until(check: Callable[[], bool], timeout: float, interval: float = 0.1)
         if time.monotonic() > deadline:
             return False
         time.sleep(interval)
+
+
+@contextlib.contextmanager
+def profiled(
+    pid: int, output: Path | None, rate: int = 250, children: bool = False
+) -> Iterator[None]:
+    """Record, with py-spy, the thread holding the GIL while the block runs (where the CPU
+    goes; nothing if ``output`` is None).
+
+    ``children`` records the process's children too (gunicorn's workers). The profile
+    is py-spy's "raw" format (collapsed stacks, one line per stack with its
+    sample count), readable with ``python -m bench.hotspots FILE``, or by speedscope.
+    """
+    if output is None:
+        yield
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    spy = subprocess.Popen(
+        [str(VENV_BIN / "py-spy"), "record", "--pid", str(pid), "--rate", str(rate)]
+        + ["--format", "raw", "--output", str(output), "--nonblocking", "--gil"]
+        + (["--subprocesses"] if children else []),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(0.5)  # py-spy attaches
+    try:
+        yield
+    finally:
+        spy.send_signal(signal.SIGINT)
+        try:
+            spy.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            spy.kill()

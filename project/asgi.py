@@ -17,6 +17,7 @@ from django.core.cache import caches  # noqa: E402
 # and a new Redis connection for every socket that redeems a ticket.
 caches["default"]
 
+from project import gc_tuning  # noqa: E402
 from realtime import shutdown  # noqa: E402
 from realtime.auth import SocketAuthMiddleware  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
@@ -31,3 +32,6 @@ application = ProtocolTypeRouter(
         "websocket": SocketAuthMiddleware(URLRouter(websocket_urlpatterns)),
     }
 )
+
+# Last: everything the app loads is loaded, so it is frozen out of every collection.
+gc_tuning.tune()

@@ -154,8 +154,9 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             # The pub/sub layer: lower CPU and no silent drops under bursts (DESIGN,
-            # "Known pitfalls"). Correctness still comes from seq and replay.
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            # "Known pitfalls"), reading without polling (realtime/layer.py).
+            # Correctness still comes from seq and replay.
+            "BACKEND": "realtime.layer.PubSubChannelLayer",
             "CONFIG": {
                 "hosts": [
                     {
@@ -303,6 +304,16 @@ REALTIME_PUBLISH_WAIT_SECONDS = env.float("REALTIME_PUBLISH_WAIT_SECONDS", defau
 REALTIME_SHUTDOWN_GRACE_SECONDS = env.float("REALTIME_SHUTDOWN_GRACE_SECONDS", default=7.0)
 # Threads (each with at most one database connection) that run the socket tier's reads.
 REALTIME_DB_THREADS = env.int("REALTIME_DB_THREADS", default=4)
+# How long the channel layer's subscription read waits for a message before it reads
+# again (realtime/layer.py; a message wakes it at once). channels_redis polls every 0.1 s.
+REALTIME_LAYER_WAIT_SECONDS = env.float("REALTIME_LAYER_WAIT_SECONDS", default=2.0)
+# The serving processes' garbage collector (project/gc_tuning.py): startup objects frozen
+# and a first-generation threshold of GC_GEN0_THRESHOLD allocations (CPython: 700).
+GC_TUNING = env.bool("GC_TUNING", default=True)
+GC_GEN0_THRESHOLD = env.int("GC_GEN0_THRESHOLD", default=20_000)
+# How long a board's card list pages stay in the shared cache, keyed by the board's seq
+# (api/page_cache.py); 0 computes every page.
+LIST_PAGE_CACHE_SECONDS = env.int("LIST_PAGE_CACHE_SECONDS", default=300)
 # A socket with more than this many bytes not yet written to it is a slow socket: it is
 # taken out of live delivery and, once its buffer drains, caught up from the Event table.
 WS_SEND_BUFFER_BYTES = env.int("WS_SEND_BUFFER_BYTES", default=1_048_576)

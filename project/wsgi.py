@@ -13,3 +13,8 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
 # Loading the middleware refuses the published secret key (project/secret_key.py).
 application = get_wsgi_application()
+
+from project import gc_tuning  # noqa: E402
+
+# Last: the loaded app is frozen out of every collection (project/gc_tuning.py).
+gc_tuning.tune()

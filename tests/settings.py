@@ -29,3 +29,6 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 
 # Argon2 is deliberately slow; the suite creates hundreds of users.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# The test process keeps CPython's collector as it is (project/gc_tuning.py).
+GC_TUNING = False

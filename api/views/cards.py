@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.concurrency import expected_version, with_etag
+from api.page_cache import cached_page
 from api.schema import ETAG, IF_MATCH, errors
 from api.serializers import CardCreateInput, CardFilter, CardMoveInput, CardUpdateInput
 from api.views.base import ApiViewSet, no_content, represented
 from collab.models import Card
 from collab.representations import CardSerializer
-from collab.selectors import card_get_for_user, card_list
+from collab.selectors import board_get_for_user, card_get_for_user, card_list
 from collab.services.cards import card_create, card_delete, card_move, card_update
 
 _TAGS = ["cards"]
@@ -31,15 +33,23 @@ class CardViewSet(ApiViewSet):
         description="Cards in board order (column, then position), archived ones included "
         "unless `archived=false`.",
     )
-    def list(self, request: Request) -> Response:
+    def list(self, request: Request) -> HttpResponse | Response:
         query = self.query(CardFilter)
-        cards = card_list(
-            user=request.user,
-            board_id=query.get("board"),
-            column_id=query.get("column"),
-            archived=query.get("archived"),
-        )
-        return self.page(cards, CardSerializer)
+
+        def page() -> Response:
+            cards = card_list(
+                user=request.user,
+                board_id=query.get("board"),
+                column_id=query.get("column"),
+                archived=query.get("archived"),
+            )
+            return self.page(cards, CardSerializer)
+
+        if query.get("board") is None or query.get("column") is not None:
+            return page()
+        # One board's pages are cached under its seq; the access check runs every time.
+        board = board_get_for_user(user=request.user, board_id=query["board"])
+        return cached_page(request, f"cards:{board.pk}:{board.seq}", page)
 
     @extend_schema(
         tags=_TAGS,
