@@ -304,6 +304,9 @@ REALTIME_PUBLISH_WAIT_SECONDS = env.float("REALTIME_PUBLISH_WAIT_SECONDS", defau
 REALTIME_SHUTDOWN_GRACE_SECONDS = env.float("REALTIME_SHUTDOWN_GRACE_SECONDS", default=7.0)
 # Threads (each with at most one database connection) that run the socket tier's reads.
 REALTIME_DB_THREADS = env.int("REALTIME_DB_THREADS", default=4)
+# A socket-tier thread's database connection used without error this recently skips
+# CONN_HEALTH_CHECKS' ping before its next read (realtime/db.py); 0 pings every time.
+REALTIME_DB_TRUST_SECONDS = env.float("REALTIME_DB_TRUST_SECONDS", default=1.0)
 # How long the channel layer's subscription read waits for a message before it reads
 # again (realtime/layer.py; a message wakes it at once). channels_redis polls every 0.1 s.
 REALTIME_LAYER_WAIT_SECONDS = env.float("REALTIME_LAYER_WAIT_SECONDS", default=2.0)

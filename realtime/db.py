@@ -9,18 +9,28 @@ thread). Each thread has its own Django connection, so the pool never holds more
 :func:`pool_size` connections; ``close_old_connections`` runs before and after each
 call, as for ``database_sync_to_async``, so a connection past ``CONN_MAX_AGE`` or
 broken is closed, and a healthy persistent one is reused by the next call.
+
+``CONN_HEALTH_CHECKS`` would then ping the server (``SELECT 1``) at the start of every
+call: a round trip and a sixth of a socket connect's CPU during a reconnect storm. A
+thread's connection that finished a call without error less than
+``REALTIME_DB_TRUST_SECONDS`` ago skips that ping; one idle for longer is pinged as
+Django does. The cost: a server restart inside that window fails the next call of each
+thread once (the socket closes with 1011 and the client reconnects), instead of the
+ping noticing it.
 """
 
 from __future__ import annotations
 
+import math
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from asgiref.sync import SyncToAsync
 from django.conf import settings
-from django.db import close_old_connections, connections
+from django.db import close_old_connections, connection, connections
 
 T = TypeVar("T")
 
@@ -55,10 +65,23 @@ class _PoolRead(SyncToAsync):  # type: ignore[type-arg]
 
     def thread_handler(self, loop: Any, *args: Any, **kwargs: Any) -> Any:
         close_old_connections()
+        recent = time.monotonic() - getattr(_thread, "used_at", -math.inf) < _trust_seconds()
+        if recent and connection.connection is not None:
+            # Django's own flag: the connection counts as checked for this call.
+            connection.health_check_done = True  # type: ignore[attr-defined]
         try:
             return super().thread_handler(loop, *args, **kwargs)
         finally:
             close_old_connections()
+            # Still open after the check: no error, not past CONN_MAX_AGE.
+            _thread.used_at = time.monotonic() if connection.connection is not None else -math.inf
+
+
+_thread = threading.local()
+
+
+def _trust_seconds() -> float:
+    return float(settings.REALTIME_DB_TRUST_SECONDS)
 
 
 def db_read(function: Callable[..., T]) -> Callable[..., Any]:

@@ -403,6 +403,32 @@ async def test_the_pool_reuses_persistent_connections(persistent_connections: No
     assert len({(thread, backend) for thread, backend in [*first, *again]}) == len(backends)
 
 
+def _checked_in_pool() -> tuple[str, bool]:
+    """Return the thread, and whether its connection counts as checked before any query."""
+    checked = bool(getattr(connection, "health_check_done", False))
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return threading.current_thread().name, checked
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("trust", [1.0, 0.0])
+async def test_a_connection_used_a_moment_ago_skips_the_health_check(
+    persistent_connections: None, settings: Any, trust: float
+) -> None:
+    settings.REALTIME_DB_TRUST_SECONDS = trust
+    assert connections["default"].settings_dict["CONN_HEALTH_CHECKS"]
+    db.close_pool_connections()  # every thread starts without a connection
+    seen: set[str] = set()
+    for _ in range(3 * db.pool_size()):
+        thread, checked = await db.db_read(_checked_in_pool)()
+        # A thread's first call opens (and so checks) a connection; later ones, used a
+        # moment ago, skip the ping while trusted and are pinged otherwise.
+        assert checked == (thread in seen and trust > 0)
+        seen.add(thread)
+
+
 @pytest.mark.django_db(transaction=True)
 async def test_a_read_that_raises_reaches_the_caller(team: Team) -> None:
     with pytest.raises(NotFound):
