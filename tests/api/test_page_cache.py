@@ -95,8 +95,10 @@ def test_pages_sizes_and_filters_are_cached_apart(team: Team) -> None:
         assert [c["title"] for c in live] == ["A", "C"]
         second = _page(member, board=team.board.pk, page_size=2, page=2).json()
         assert [c["title"] for c in second["results"]] == ["C"]
-        assert second["count"] == 3 and second["next"] is None and "page_size=2" in (
-            second["previous"] or ""
+        assert (
+            second["count"] == 3
+            and second["next"] is None
+            and "page_size=2" in (second["previous"] or "")
         )
 
 
