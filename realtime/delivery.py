@@ -28,13 +28,14 @@ from realtime.wire import Writer
 _DRAIN_POLL_SECONDS = 0.05
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Subscription:
     """A board one socket follows.
 
     ``last_seq``: the last seq sent. ``syncing``: the replay is being sent; live events
     wait in ``held``. ``live``: the hub may write the next event itself. ``backlog``:
-    the slow path's work, in order. ``lag_to``: the newest seq a slow socket was not
+    the slow path's work, in order (made on first use: an idle subscription holds no
+    queue, and there are thousands of them). ``lag_to``: the newest seq a slow socket was not
     sent. ``behind``: the board's head at the last sweep when this was behind it.
     ``card``: the last card id checked to be on the board (presence).
     """
@@ -45,7 +46,7 @@ class Subscription:
     syncing: bool = True
     live: bool = False
     held: list[dict[str, Any]] = field(default_factory=list)
-    backlog: deque[tuple[str, Any]] = field(default_factory=deque)
+    backlog: deque[tuple[str, Any]] | None = None
     task: asyncio.Task[None] | None = None
     lag_to: int | None = None
     presence: dict[str, Any] | None = None
@@ -88,6 +89,8 @@ class Delivery:
         self._queue(board_id, subscription, ("slow", None))
 
     def _queue(self, board_id: int, subscription: Subscription, item: tuple[str, Any]) -> None:
+        if subscription.backlog is None:
+            subscription.backlog = deque()
         subscription.backlog.append(item)
         subscription.live = False
         if subscription.task is None:

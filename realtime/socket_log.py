@@ -18,7 +18,7 @@ from realtime.request_ids import request_id_from
 logger = logging.getLogger("corkboard.socket")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SocketLog:
     """The log lines of one socket."""
 

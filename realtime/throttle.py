@@ -8,6 +8,8 @@ import time
 class TokenBucket:
     """Allow ``rate`` messages a second on average, with bursts up to ``burst``."""
 
+    __slots__ = ("burst", "rate", "tokens", "updated")
+
     def __init__(self, rate: float, burst: int) -> None:
         self.rate = rate
         self.burst = float(burst)
