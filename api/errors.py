@@ -75,9 +75,10 @@ def error_body(code: str, message: str, detail: dict[str, Any] | None = None) ->
 
 
 def error_headers(error: CorkboardError) -> dict[str, str]:
-    """Return the headers that go with a domain error (``Retry-After`` for a 503)."""
-    if isinstance(error, ServiceUnavailable):
-        return {"Retry-After": str(error.retry_after)}
+    """Return the headers that go with a domain error (``Retry-After`` if it says when)."""
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after is not None:
+        return {"Retry-After": str(retry_after)}
     return {}
 
 

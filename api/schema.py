@@ -85,3 +85,39 @@ class SessionScheme(OpenApiAuthenticationExtension):
             "name": settings.SESSION_COOKIE_NAME,
             "description": "A browser session; unsafe methods need the X-CSRFToken header.",
         }
+
+
+_IDEMPOTENCY_HEADER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+    "description": (
+        "Any unique string (a UUID): retrying the same request with the same key within "
+        "24 h returns the first response (with `Idempotent-Replayed: true`) and writes "
+        "nothing again. Ignored on anonymous requests."
+    ),
+}
+_IDEMPOTENCY_ERRORS = {
+    "400": "The Idempotency-Key is not 1 to 255 visible ASCII characters.",
+    "409": "A request with this Idempotency-Key is still running (`idempotency_key_in_use`); "
+    "retry after the Retry-After header's seconds.",
+    "422": "This Idempotency-Key was used for another request (`idempotency_key_reused`).",
+}
+
+
+def idempotency_hook(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """Document ``Idempotency-Key`` and its two errors on every POST (api/idempotency.py)."""
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for operations in result.get("paths", {}).values():
+        post = operations.get("post")
+        if post is None:
+            continue
+        post.setdefault("parameters", []).append(dict(_IDEMPOTENCY_HEADER))
+        responses = post.setdefault("responses", {})
+        for status, description in _IDEMPOTENCY_ERRORS.items():
+            if status not in responses:
+                responses[status] = {"description": description, "content": error}
+            else:
+                responses[status]["description"] += " Or: " + description
+    return result

@@ -277,6 +277,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.idempotency_hook",
+    ],
 }
 
 # Corkboard's own settings.
@@ -310,6 +314,10 @@ REALTIME_DB_TRUST_SECONDS = env.float("REALTIME_DB_TRUST_SECONDS", default=1.0)
 # How long the channel layer's subscription read waits for a message before it reads
 # again (realtime/layer.py; a message wakes it at once). channels_redis polls every 0.1 s.
 REALTIME_LAYER_WAIT_SECONDS = env.float("REALTIME_LAYER_WAIT_SECONDS", default=2.0)
+# Idempotency-Key on POST (api/idempotency.py): how long a key's first response is kept,
+# and after how long a key whose request never finished (a crashed process) is retried.
+IDEMPOTENCY_KEY_HOURS = env.int("IDEMPOTENCY_KEY_HOURS", default=24)
+IDEMPOTENCY_STALE_SECONDS = env.int("IDEMPOTENCY_STALE_SECONDS", default=60)
 # The serving processes' garbage collector (project/gc_tuning.py): startup objects frozen
 # and a first-generation threshold of GC_GEN0_THRESHOLD allocations (CPython: 700).
 GC_TUNING = env.bool("GC_TUNING", default=True)

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet
 
+from api import idempotency
 from api.pagination import PagePagination
 from api.parsers import JSONParser
 from collab.representations import represent
@@ -35,6 +36,27 @@ class ApiView(APIView):
 
     parser_classes = [JSONParser]
     metadata_class = RouteMetadata
+    idempotency: idempotency.Claim | None = None
+
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        self.idempotency = None
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except BaseException:
+            idempotency.release(self.idempotency)  # a crash leaves the key free to retry
+            raise
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        """Authenticate, check and throttle, then claim the ``Idempotency-Key`` if any."""
+        if request.method == "POST" and idempotency.HEADER in request.META:
+            request.body  # noqa: B018 (read before anything parses it: the fingerprint's)
+        super().initial(request, *args, **kwargs)
+        self.idempotency = idempotency.begin(request)
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, idempotency.Replayed):
+            return exc.response  # type: ignore[return-value]
+        return super().handle_exception(exc)
 
     def finalize_response(
         self, request: Request, response: Response, *args: Any, **kwargs: Any
@@ -46,6 +68,7 @@ class ApiView(APIView):
         response = super().finalize_response(request, response, *args, **kwargs)
         if not response.has_header("Cache-Control"):
             response["Cache-Control"] = "no-store"
+        idempotency.finish(self.idempotency, response)
         return response
 
     def parsed(self, serializer_class: SerializerClass) -> dict[str, Any]:
