@@ -121,3 +121,29 @@ def idempotency_hook(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
             else:
                 responses[status]["description"] += " Or: " + description
     return result
+
+
+_RATE_LIMIT_HEADERS = {
+    "RateLimit-Limit": "Requests allowed per window by the tightest limit that applies.",
+    "RateLimit-Remaining": "Requests left in that window.",
+    "RateLimit-Reset": (
+        "Seconds until the oldest counted request leaves the window (one more is allowed "
+        "then); 0 when none is counted."
+    ),
+}
+
+
+def rate_limit_hook(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """Document the ``RateLimit-*`` headers on every response (api/throttling.py)."""
+    components = result.setdefault("components", {}).setdefault("headers", {})
+    for name, description in _RATE_LIMIT_HEADERS.items():
+        components[name] = {"description": description, "schema": {"type": "integer", "minimum": 0}}
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            for response in operation["responses"].values():
+                headers = response.setdefault("headers", {})
+                for name in _RATE_LIMIT_HEADERS:
+                    headers[name] = {"$ref": f"#/components/headers/{name}"}
+    return result

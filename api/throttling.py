@@ -3,14 +3,16 @@
 Redis is a cache here, not the truth: while it is unreachable each process counts in its
 own memory instead (:class:`ThrottleCache`), so requests keep being answered and limits
 keep holding per process. Clients are told when to come back with ``Retry-After`` on the
-429 (api/errors.py). The log-in rule (:class:`LoginThrottle`) also guards the admin's
-log-in form (project/views.py).
+429 (api/errors.py), and every response says where they stand with ``RateLimit-Limit``,
+``RateLimit-Remaining`` and ``RateLimit-Reset`` (:func:`rate_limit_headers`). The log-in
+rule (:class:`LoginThrottle`) also guards the admin's log-in form (project/views.py).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import threading
 import time
 from typing import TYPE_CHECKING, Any
@@ -21,7 +23,12 @@ from django.http import HttpRequest
 from redis.exceptions import RedisError
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
-from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
+from rest_framework.throttling import (
+    AnonRateThrottle,
+    BaseThrottle,
+    SimpleRateThrottle,
+    UserRateThrottle,
+)
 
 if TYPE_CHECKING:
     # rest_framework.views imports the permission and throttle classes named in settings.
@@ -179,3 +186,51 @@ class LoginThrottle(ClientAddressMixin, SimpleRateThrottle):
             self.cache.set(key, history, self.duration)
         self.history = checked[0][1] if checked else []
         return True
+
+
+def rate_limit_headers(
+    request: Request, view: APIView, throttles: list[BaseThrottle] | None
+) -> dict[str, str]:
+    """Return ``RateLimit-Limit``, ``-Remaining`` and ``-Reset`` for the tightest limit.
+
+    ``throttles`` are the instances that counted this request; ``None`` when the request
+    was refused before it was counted (authentication, permissions), in which case the
+    buckets are read without adding to them. Among the limits that apply, the one with
+    the fewest requests left is reported; ``Reset`` is the seconds until its oldest
+    counted request leaves the window (one more request is allowed then), ``0`` when it
+    has counted none. Empty when no limit applies.
+    """
+    states = [
+        state
+        for throttle in (throttles if throttles is not None else view.get_throttles())
+        if (state := _state(throttle, request, view, counted=throttles is not None))
+    ]
+    if not states:
+        return {}
+    limit, remaining, reset = min(states, key=lambda state: (state[1], -state[2]))
+    return {
+        "RateLimit-Limit": str(limit),
+        "RateLimit-Remaining": str(remaining),
+        "RateLimit-Reset": str(reset),
+    }
+
+
+def _state(
+    throttle: BaseThrottle, request: Request, view: APIView, *, counted: bool
+) -> tuple[int, int, int] | None:
+    """Return (limit, remaining, reset seconds) of one throttle's bucket, or ``None``."""
+    if not isinstance(throttle, SimpleRateThrottle) or throttle.rate is None:
+        return None
+    if counted:
+        history: list[float] | None = getattr(throttle, "history", None)
+        now = getattr(throttle, "now", None) or throttle.timer()
+    else:
+        key = throttle.get_cache_key(request, view)
+        history = None if key is None else list(throttle.cache.get(key, []))
+        now = throttle.timer()
+    limit, duration = throttle.parse_rate(throttle.rate)
+    if history is None or limit is None or duration is None:  # no key: not this client's
+        return None
+    live = [moment for moment in history if moment > now - duration]
+    reset = math.ceil(live[-1] + duration - now) if live else 0
+    return limit, max(0, limit - len(live)), max(0, reset)

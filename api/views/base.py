@@ -9,12 +9,14 @@ from rest_framework import serializers, status
 from rest_framework.metadata import BaseMetadata
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet
 
 from api import idempotency
 from api.pagination import PagePagination
 from api.parsers import JSONParser
+from api.throttling import rate_limit_headers
 from collab.representations import represent
 
 SerializerClass = type[serializers.Serializer]  # type: ignore[type-arg]
@@ -37,9 +39,12 @@ class ApiView(APIView):
     parser_classes = [JSONParser]
     metadata_class = RouteMetadata
     idempotency: idempotency.Claim | None = None
+    # The throttles that counted this request (None until they have).
+    counted_throttles: list[BaseThrottle] | None = None
 
     def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         self.idempotency = None
+        self.counted_throttles = None
         try:
             return super().dispatch(request, *args, **kwargs)
         except BaseException:
@@ -53,6 +58,19 @@ class ApiView(APIView):
         super().initial(request, *args, **kwargs)
         self.idempotency = idempotency.begin(request)
 
+    def check_throttles(self, request: Request) -> None:
+        """Count the request as DRF does, keeping the throttles for the response's headers."""
+        self.counted_throttles = self.get_throttles()
+        durations = [
+            throttle.wait()
+            for throttle in self.counted_throttles
+            if not throttle.allow_request(request, self)
+        ]
+        if durations:
+            wait = max((d for d in durations if d is not None), default=None)
+            # DRF takes None too (no Retry-After); its stubs say float.
+            self.throttled(request, wait)  # type: ignore[arg-type]
+
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, idempotency.Replayed):
             return exc.response  # type: ignore[return-value]
@@ -61,14 +79,19 @@ class ApiView(APIView):
     def finalize_response(
         self, request: Request, response: Response, *args: Any, **kwargs: Any
     ) -> Response:
-        """Forbid caching: responses carry private rows, tokens and tickets, errors too.
+        """Forbid caching (responses carry private rows, tokens and tickets, errors too),
+        store the response for its ``Idempotency-Key``, and add the rate-limit headers.
 
-        A view that means to be cacheable sets its own ``Cache-Control``.
+        A view that means to be cacheable sets its own ``Cache-Control``. The rate-limit
+        headers are added after the response is stored: a replay reports the limits as
+        they are when it is replayed.
         """
         response = super().finalize_response(request, response, *args, **kwargs)
         if not response.has_header("Cache-Control"):
             response["Cache-Control"] = "no-store"
         idempotency.finish(self.idempotency, response)
+        for name, value in rate_limit_headers(request, self, self.counted_throttles).items():
+            response[name] = value
         return response
 
     def parsed(self, serializer_class: SerializerClass) -> dict[str, Any]:

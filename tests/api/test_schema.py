@@ -71,6 +71,10 @@ def test_schema_documents_auth_errors_and_concurrency(schema):
     )
     assert any(p["name"] == "If-Match" and p["in"] == "header" for p in patch["parameters"])
     assert "ETag" in patch["responses"]["200"]["headers"]
+    for response in patch["responses"].values():  # on every response of every operation
+        assert {"RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"} <= set(
+            response["headers"]
+        )
     card_list = schema["paths"]["/api/v1/cards/"]["get"]
     assert {p["name"] for p in card_list["parameters"]} >= {
         "board",
