@@ -13,6 +13,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from collab.models import REACTIONS
 from collab.representations import (
     BoardSerializer,
     CardSerializer,
@@ -251,6 +252,14 @@ class CommentCreateInput(InputSerializer):
 
 class CommentUpdateInput(InputSerializer):
     body = StrictCharField()
+
+
+class ReactionInput(InputSerializer):
+    reaction = StrictCharField(help_text=f"One of: {', '.join(REACTIONS)}.")
+    active = StrictBooleanField(
+        required=False,
+        help_text="true adds the reaction, false takes it back; left out, it is toggled.",
+    )
 
 
 class ModerationInput(InputSerializer):

@@ -62,6 +62,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("comments/<int:pk>/", CommentViewSet.as_view(ITEM), name="comment-detail"),
     path("comments/<int:pk>/hide/", CommentViewSet.as_view({"post": "hide"}), name="comment-hide"),
     path(
+        "comments/<int:pk>/reactions/",
+        CommentViewSet.as_view({"post": "react"}),
+        name="comment-reactions",
+    ),
+    path(
         "comments/<int:pk>/unhide/",
         CommentViewSet.as_view({"post": "unhide"}),
         name="comment-unhide",

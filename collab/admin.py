@@ -38,6 +38,7 @@ from collab.models import (
     Label,
     Membership,
     ModerationAction,
+    Reaction,
     Report,
     Workspace,
 )
@@ -183,6 +184,15 @@ class CommentAdmin(ModerationPermissions, ReadOnlyAdmin):
     @admin.display(description="comment")
     def excerpt(self, obj: Comment) -> str:
         return Truncator(obj.body).chars(80)
+
+
+@admin.register(Reaction)
+class ReactionAdmin(ReadOnlyAdmin):
+    list_display = ("reaction", "comment", "user", "created_at")
+    list_filter = ("reaction",)
+    list_select_related = ("comment", "user")
+    search_fields = ("user__username",)
+    raw_id_fields = ("comment", "user")
 
 
 @admin.register(Event)

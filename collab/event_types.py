@@ -63,6 +63,8 @@ COMMENT_CREATED = EventType("comment.created", Payload.COMMENT)
 COMMENT_UPDATED = EventType("comment.updated", Payload.COMMENT)
 COMMENT_DELETED = EventType("comment.deleted", Payload.ID)
 COMMENT_HIDDEN = EventType("comment.hidden", Payload.COMMENT)
+# A reaction added or taken back: the comment with its reactions now.
+COMMENT_REACTED = EventType("comment.reacted", Payload.COMMENT)
 MEMBER_ADDED = EventType("member.added", Payload.MEMBER)
 MEMBER_UPDATED = EventType("member.updated", Payload.MEMBER)
 MEMBER_REMOVED = EventType(
@@ -92,6 +94,7 @@ REGISTRY: dict[str, EventType] = {
         COMMENT_UPDATED,
         COMMENT_DELETED,
         COMMENT_HIDDEN,
+        COMMENT_REACTED,
         MEMBER_ADDED,
         MEMBER_UPDATED,
         MEMBER_REMOVED,

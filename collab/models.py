@@ -173,6 +173,39 @@ class Comment(models.Model):
         return f"Comment {self.pk} on card {self.card_id}"
 
 
+# The reactions a comment can get (GitHub's set), by name, in the order they are shown.
+REACTIONS: dict[str, str] = {
+    "+1": "\U0001f44d",
+    "-1": "\U0001f44e",
+    "laugh": "\U0001f604",
+    "hooray": "\U0001f389",
+    "confused": "\U0001f615",
+    "heart": "\u2764\ufe0f",
+    "rocket": "\U0001f680",
+    "eyes": "\U0001f440",
+}
+
+
+class Reaction(models.Model):
+    """One user's reaction to a comment: at most one of each kind per user."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reactions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reaction = models.CharField(max_length=16, choices=[(name, name) for name in REACTIONS])
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["comment_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["comment", "user", "reaction"], name="one_reaction_per_user_and_kind"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reaction} by {self.user_id} on comment {self.comment_id}"
+
+
 class Event(models.Model):
     """One change to a board: the outbox for live delivery and the board's history."""
 

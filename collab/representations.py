@@ -10,11 +10,24 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import ApiToken
 from collab.markdown import render_markdown
-from collab.models import Board, Card, Column, Comment, Event, Label, Membership, Report, Workspace
+from collab.models import (
+    REACTIONS,
+    Board,
+    Card,
+    Column,
+    Comment,
+    Event,
+    Label,
+    Membership,
+    Reaction,
+    Report,
+    Workspace,
+)
 
 User = get_user_model()
 
@@ -141,19 +154,52 @@ class CardSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         return render_markdown(card.description)
 
 
+class ReactionGroupSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """One kind of reaction on a comment: how many, and who (oldest first)."""
+
+    reaction = serializers.ChoiceField(choices=list(REACTIONS))
+    emoji = serializers.CharField()
+    count = serializers.IntegerField(min_value=1)
+    users = UserBriefSerializer(many=True)
+
+
 class CommentSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     """A comment; a hidden comment's body is withheld (only the Django admin shows it)."""
 
     author = UserBriefSerializer(read_only=True)
     body = serializers.SerializerMethodField()
+    reactions = serializers.SerializerMethodField()
 
     class Meta:
         model = Comment
-        fields = ["id", "card", "author", "body", "hidden", "created_at", "edited_at"]
+        fields = ["id", "card", "author", "body", "hidden", "created_at", "edited_at", "reactions"]
         read_only_fields = fields
 
     def get_body(self, comment: Comment) -> str:
         return HIDDEN_BODY if comment.hidden else comment.body
+
+    @extend_schema_field(ReactionGroupSerializer(many=True))
+    def get_reactions(self, comment: Comment) -> list[dict[str, Any]]:
+        """The reactions by kind, in :data:`REACTIONS` order, each with who reacted."""
+        cache = getattr(comment, "_prefetched_objects_cache", {})
+        rows = (
+            cache["reactions"] if "reactions" in cache else comment.reactions.select_related("user")
+        )
+        groups: dict[str, list[Reaction]] = {}
+        for row in sorted(rows, key=lambda row: row.pk):
+            groups.setdefault(row.reaction, []).append(row)
+        return [
+            {
+                "reaction": name,
+                "emoji": emoji,
+                "count": len(groups[name]),
+                "users": [
+                    {"id": row.user.pk, "username": row.user.username} for row in groups[name]
+                ],
+            }
+            for name, emoji in REACTIONS.items()
+            if name in groups
+        ]
 
 
 class EventSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]

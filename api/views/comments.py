@@ -8,11 +8,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.schema import errors
-from api.serializers import CommentCreateInput, CommentFilter, CommentUpdateInput, ModerationInput
+from api.serializers import (
+    CommentCreateInput,
+    CommentFilter,
+    CommentUpdateInput,
+    ModerationInput,
+    ReactionInput,
+)
 from api.views.base import ApiViewSet, no_content, represented
 from collab.representations import CommentSerializer
 from collab.selectors import comment_get_for_user, comment_list
-from collab.services.comments import comment_create, comment_delete, comment_update
+from collab.services.comments import comment_create, comment_delete, comment_react, comment_update
 from collab.services.moderation import moderate_comment
 
 _TAGS = ["comments"]
@@ -63,6 +69,23 @@ class CommentViewSet(ApiViewSet):
     def destroy(self, request: Request, pk: int) -> Response:
         comment_delete(actor=request.user, comment_id=pk)
         return no_content()
+
+    @extend_schema(
+        tags=_TAGS,
+        request=ReactionInput,
+        responses={200: CommentSerializer, **errors(400, 403, 404, 413, 423)},
+        description=(
+            "React to a comment (an extension): one of each kind per user, added, taken "
+            "back, or toggled when `active` is left out. Answers the comment with its "
+            "reactions; a change is a `comment.reacted` event."
+        ),
+    )
+    def react(self, request: Request, pk: int) -> Response:
+        data = self.parsed(ReactionInput)
+        comment = comment_react(
+            actor=request.user, comment_id=pk, reaction=data["reaction"], active=data.get("active")
+        )
+        return represented(CommentSerializer, comment)
 
     @extend_schema(
         tags=_TAGS,

@@ -5,14 +5,21 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from collab.event_types import COMMENT_CREATED, COMMENT_DELETED, COMMENT_HIDDEN, COMMENT_UPDATED
+from collab.event_types import (
+    COMMENT_CREATED,
+    COMMENT_DELETED,
+    COMMENT_HIDDEN,
+    COMMENT_REACTED,
+    COMMENT_UPDATED,
+)
 from collab.events import record_event, redact_comment_history
 from collab.exceptions import Forbidden
-from collab.models import Card, Comment
+from collab.models import REACTIONS, Card, Comment, Reaction
 from collab.permissions import Action, AnyUser, allows, role_in
 from collab.representations import HIDDEN_BODY, CommentSerializer
+from collab.selectors import comment_prime_reactions
 from collab.services.guards import row_for_write, rows_for_write, stored_user
-from collab.validation import clean_text
+from collab.validation import clean_text, invalid
 
 MAX_BODY = 10_000
 
@@ -46,6 +53,7 @@ def comment_create(*, actor: AnyUser, card_id: int, body: str) -> Comment:
         # The card is read again under the lock: a concurrent delete may have committed.
         card = row_for_write(actor, Card, card_id, Action.WRITE_CARDS, not_found=CARD_NOT_FOUND)
         comment = Comment.objects.create(card=card, author=stored_user(actor), body=body)
+        comment_prime_reactions(comment, [])
         record_event(
             board=card.board,
             event=COMMENT_CREATED,
@@ -114,4 +122,41 @@ def comment_set_hidden(*, actor: AnyUser, comment_id: int, hidden: bool) -> Comm
             data=CommentSerializer(comment).data,
             actor=actor,
         )
+    return comment
+
+
+def comment_react(
+    *, actor: AnyUser, comment_id: int, reaction: str, active: bool | None = None
+) -> Comment:
+    """Add or take back the actor's ``reaction`` to a comment; toggle when ``active`` is None.
+
+    One of each kind per user: the board lock serialises two requests of one user, and
+    the unique constraint holds anyway. Asking for the state the reaction is already in
+    changes nothing and records no event. Who may comment may react; a hidden comment
+    takes no reactions.
+    """
+    if reaction not in REACTIONS:
+        raise invalid("reaction", f"Must be one of: {', '.join(REACTIONS)}.")
+    with transaction.atomic():
+        comment = _comment_for_write(actor, comment_id, Action.WRITE_CARDS)
+        if comment.hidden:
+            raise Forbidden("A hidden comment cannot be reacted to.")
+        user = stored_user(actor)
+        mine = Reaction.objects.filter(comment=comment, user=user, reaction=reaction)
+        present = mine.exists()
+        wanted = not present if active is None else active
+        if wanted != present:
+            if wanted:
+                Reaction.objects.create(comment=comment, user=user, reaction=reaction)
+            else:
+                mine.delete()
+        reactions = list(comment.reactions.select_related("user").order_by("id"))
+        comment_prime_reactions(comment, reactions)
+        if wanted != present:
+            record_event(
+                board=comment.card.board,
+                event=COMMENT_REACTED,
+                data=CommentSerializer(comment).data,
+                actor=actor,
+            )
     return comment

@@ -55,6 +55,7 @@ from collab.representations import (
     CommentSerializer,
     LabelSerializer,
 )
+from collab.selectors import comment_prime_reactions
 from collab.services import boards, cards
 from collab.services.comments import MAX_BODY
 from collab.services.guards import MAX_KEY_LENGTH, stored_user, workspace_for_write
@@ -511,7 +512,10 @@ def _create_comments(
                 edited_at=item["edited_at"],
             )
         )
-    return Comment.objects.bulk_create(comments)
+    # New comments have no reactions: representing them reads no rows.
+    return [
+        comment_prime_reactions(comment, []) for comment in Comment.objects.bulk_create(comments)
+    ]
 
 
 def _shapes(serializer: type[Serializer], rows: Iterable[Any]) -> list[Item]:  # type: ignore[type-arg]

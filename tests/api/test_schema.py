@@ -41,6 +41,7 @@ CONTRACT = {
     "/api/v1/comments/{id}/": {"get", "patch", "delete"},
     "/api/v1/comments/{id}/hide/": {"post"},
     "/api/v1/comments/{id}/unhide/": {"post"},
+    "/api/v1/comments/{id}/reactions/": {"post"},
     "/api/v1/reports/": {"post"},
 }
 

@@ -33,7 +33,12 @@ from collab.models import (
 from collab.services.boards import board_create, board_delete, board_set_locked, board_update
 from collab.services.cards import card_archive, card_create, card_delete, card_move, card_update
 from collab.services.columns import column_create, column_delete, column_move
-from collab.services.comments import comment_create, comment_delete, comment_update
+from collab.services.comments import (
+    comment_create,
+    comment_delete,
+    comment_react,
+    comment_update,
+)
 from collab.services.labels import label_create, label_delete
 from collab.services.moderation import (
     moderate_board_lock,
@@ -322,6 +327,18 @@ PAIRS: list[tuple[str, Call, Call]] = [
             actor=w.moderator, user_id=w.member.pk, active=False, reason="Spammer"
         ),
         _member_creates_card,
+    ),
+    (
+        "comment_react/comment_delete",
+        lambda w: comment_react(actor=w.admin, comment_id=w.comment.pk, reaction="heart"),
+        lambda w: comment_delete(actor=w.member, comment_id=w.comment.pk),
+    ),
+    (
+        "comment_react/moderate_comment",
+        lambda w: comment_react(actor=w.member, comment_id=w.comment.pk, reaction="+1"),
+        lambda w: moderate_comment(
+            actor=w.admin, comment_id=w.comment.pk, hidden=True, reason="Rude"
+        ),
     ),
     (
         "card_update(archived)/card_move",

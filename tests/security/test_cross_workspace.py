@@ -66,6 +66,7 @@ PATH_ATTACKS = [
     Attack("delete-comment", "DELETE", "/comments/{rcomment}/"),
     Attack("hide-comment", "POST", "/comments/{rcomment}/hide/", {"reason": "x"}),
     Attack("unhide-comment", "POST", "/comments/{rcomment}/unhide/", {"reason": "x"}),
+    Attack("react-to-comment", "POST", "/comments/{rcomment}/reactions/", {"reaction": "+1"}),
     Attack("read-label", "GET", "/labels/{rlabel}/"),
     Attack("rename-label", "PATCH", "/labels/{rlabel}/", {"name": "pwned"}),
     Attack("delete-label", "DELETE", "/labels/{rlabel}/"),

@@ -45,6 +45,7 @@ WRITES = [
     Call("delete-comment", "DELETE", "/comments/{x}/"),
     Call("hide-comment", "POST", "/comments/{x}/hide/", {"reason": "P"}),
     Call("unhide-comment", "POST", "/comments/{x}/unhide/", {"reason": "P"}),
+    Call("react-to-comment", "POST", "/comments/{x}/reactions/", {"reaction": "+1"}),
     Call("create-label", "POST", "/labels/", {"board": "{x}", "name": "p"}),
     Call("rename-label", "PATCH", "/labels/{x}/", {"name": "p"}),
     Call("delete-label", "DELETE", "/labels/{x}/"),

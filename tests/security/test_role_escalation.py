@@ -35,6 +35,7 @@ ESCALATIONS = [
     Escalation("viewer", "archive-card", "PATCH", "/cards/{card}/", {"archived": True}),
     Escalation("viewer", "delete-card", "DELETE", "/cards/{card}/"),
     Escalation("viewer", "comment", "POST", "/comments/", {"card": "{card}", "body": "x"}),
+    Escalation("viewer", "react", "POST", "/comments/{comment}/reactions/", {"reaction": "+1"}),
     Escalation("viewer", "create-column", "POST", "/columns/", {"board": "{board}", "title": "x"}),
     # member -> manage columns, labels, the board, members
     Escalation("member", "create-column", "POST", "/columns/", {"board": "{board}", "title": "x"}),

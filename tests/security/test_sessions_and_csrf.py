@@ -124,6 +124,7 @@ SESSION_WRITES = [
     ("comment", "POST", "/comments/", {"card": "{card}", "body": "x"}),
     ("edit-comment", "PATCH", "/comments/{comment}/", {"body": "x"}),
     ("hide-comment", "POST", "/comments/{comment}/hide/", None),
+    ("react", "POST", "/comments/{comment}/reactions/", {"reaction": "+1"}),
     ("delete-comment", "DELETE", "/comments/{comment}/", None),
     ("report", "POST", "/reports/", {"target_type": "card", "target_id": "{card}", "reason": "x"}),
     ("create-token", "POST", "/tokens/", {"name": "x", "scopes": ["read", "write"]}),

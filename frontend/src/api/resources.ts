@@ -12,6 +12,7 @@ import type {
   Me,
   Member,
   Page,
+  ReactionName,
   Role,
   Snapshot,
   Workspace,
@@ -117,6 +118,8 @@ export const comments = {
   create: (card: number, body: string) => api<Comment>("/comments/", { method: "POST", body: { card, body } }),
   update: (id: number, body: string) => api<Comment>(`/comments/${id}/`, { method: "PATCH", body: { body } }),
   remove: (id: number) => api<null>(`/comments/${id}/`, { method: "DELETE" }),
+  react: (id: number, reaction: ReactionName, active: boolean) =>
+    api<Comment>(`/comments/${id}/reactions/`, { method: "POST", body: { reaction, active } }),
 };
 
 export const tokens = {

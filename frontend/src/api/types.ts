@@ -90,6 +90,28 @@ export interface Comment {
   hidden: boolean;
   created_at: string;
   edited_at: string | null;
+  reactions: ReactionGroup[];
+}
+
+/** The names of the reactions a comment can get, in the order they are shown. */
+export const REACTIONS = {
+  "+1": "\u{1F44D}",
+  "-1": "\u{1F44E}",
+  laugh: "\u{1F604}",
+  hooray: "\u{1F389}",
+  confused: "\u{1F615}",
+  heart: "\u2764\uFE0F",
+  rocket: "\u{1F680}",
+  eyes: "\u{1F440}",
+} as const;
+
+export type ReactionName = keyof typeof REACTIONS;
+
+export interface ReactionGroup {
+  reaction: ReactionName;
+  emoji: string;
+  count: number;
+  users: UserBrief[];
 }
 
 export interface Snapshot {

@@ -2,7 +2,7 @@
 
 import { useEffect, useState, type FormEvent } from "react";
 
-import type { Comment } from "../api/types";
+import { REACTIONS, type Comment, type ReactionName } from "../api/types";
 import { Avatar } from "../app/Avatar";
 import { useBoard } from "./context";
 import { relativeTime } from "./dates";
@@ -37,6 +37,62 @@ function ReportForm({ onSend, onCancel }: { onSend: (reason: string) => void; on
         Cancel
       </button>
     </form>
+  );
+}
+
+/** A comment's reactions with counts (who reacted on hover), and a picker to add one. */
+function Reactions({ comment, canReact }: { comment: Comment; canReact: boolean }) {
+  const { me, actions } = useBoard();
+  const [picking, setPicking] = useState(false);
+  if (!canReact && comment.reactions.length === 0) return null;
+  const react = (name: ReactionName) => {
+    setPicking(false);
+    void actions.react(comment, name);
+  };
+  return (
+    <div className="reactions" data-testid="reactions">
+      {comment.reactions.map((group) => {
+        const mine = group.users.some((u) => u.id === me.id);
+        const who = group.users.map((u) => u.username).join(", ");
+        return (
+          <button
+            key={group.reaction}
+            type="button"
+            className={`reaction${mine ? " reaction-mine" : ""}`}
+            title={`${who} reacted with ${group.reaction}`}
+            aria-label={`${group.reaction}: ${group.count}, by ${who}${mine ? " (you)" : ""}`}
+            aria-pressed={mine}
+            disabled={!canReact}
+            onClick={() => react(group.reaction)}
+            data-testid="reaction"
+            data-reaction={group.reaction}
+          >
+            <span aria-hidden="true">{group.emoji}</span> <span data-testid="reaction-count">{group.count}</span>
+          </button>
+        );
+      })}
+      {canReact && (
+        <button
+          type="button"
+          className="reaction reaction-add"
+          aria-label="Add a reaction"
+          aria-expanded={picking}
+          onClick={() => setPicking(!picking)}
+          data-testid="reaction-add"
+        >
+          <span aria-hidden="true">{"\u263A\uFE0E+"}</span>
+        </button>
+      )}
+      {picking && (
+        <div className="reaction-picker" role="group" aria-label="Reactions" data-testid="reaction-picker">
+          {(Object.entries(REACTIONS) as [ReactionName, string][]).map(([name, emoji]) => (
+            <button key={name} type="button" className="reaction-choice" aria-label={name} title={name} onClick={() => react(name)} data-testid={`react-${name}`}>
+              {emoji}
+            </button>
+          ))}
+        </div>
+      )}
+    </div>
   );
 }
 
@@ -89,6 +145,7 @@ function CommentItem({ comment }: { comment: Comment }) {
             {comment.body}
           </p>
         )}
+        {!pending && !comment.hidden && <Reactions comment={comment} canReact={can.editCards} />}
         {!pending && !editing && !comment.hidden && (
           <div className="comment-actions">
             {mine && can.editCards && (

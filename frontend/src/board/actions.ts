@@ -14,7 +14,7 @@ import {
   type CardPatch,
   type Placement,
 } from "../api/resources";
-import type { Card, Column, Comment } from "../api/types";
+import { REACTIONS, type Card, type Column, type Comment, type ReactionGroup, type ReactionName, type UserBrief } from "../api/types";
 import { toast } from "../app/toasts";
 import { keyBetween } from "../realtime/order";
 import type { Accepted, Change } from "../realtime/reconcile";
@@ -243,6 +243,7 @@ export class BoardActions {
       hidden: false,
       created_at: new Date().toISOString(),
       edited_at: null,
+      reactions: [],
     };
     const knownIds = (this.view().comments[cardId] ?? []).map((c) => c.id);
     return this.run(
@@ -257,6 +258,17 @@ export class BoardActions {
       [{ kind: "comment.patch", id: comment.id, card: comment.card, patch: { body, edited_at: new Date().toISOString() } }],
       async () => [{ type: "comment", value: await commentsApi.update(comment.id, body) }],
       "Could not edit the comment",
+    );
+  }
+
+  /** Add or take back my `reaction` on a comment, shown at once and confirmed by the server. */
+  async react(comment: Comment, reaction: ReactionName): Promise<boolean> {
+    const me = { id: this.store.me.id, username: this.store.me.username };
+    const active = !comment.reactions.some((g) => g.reaction === reaction && g.users.some((u) => u.id === me.id));
+    return this.run(
+      [{ kind: "comment.patch", id: comment.id, card: comment.card, patch: { reactions: withReaction(comment.reactions, reaction, me, active) } }],
+      async () => [{ type: "comment", value: await commentsApi.react(comment.id, reaction, active) }],
+      "Could not react to the comment",
     );
   }
 
@@ -281,4 +293,15 @@ export class BoardActions {
       return false;
     }
   }
+}
+
+/** The reaction groups after `me` adds (`active`) or takes back `reaction`, in the fixed order. */
+export function withReaction(groups: ReactionGroup[], reaction: ReactionName, me: UserBrief, active: boolean): ReactionGroup[] {
+  const byName = new Map(groups.map((g) => [g.reaction, g]));
+  const group = byName.get(reaction);
+  const users = (group?.users ?? []).filter((u) => u.id !== me.id);
+  if (active) users.push(me);
+  if (users.length) byName.set(reaction, { reaction, emoji: REACTIONS[reaction], count: users.length, users });
+  else byName.delete(reaction);
+  return (Object.keys(REACTIONS) as ReactionName[]).flatMap((name) => byName.get(name) ?? []);
 }

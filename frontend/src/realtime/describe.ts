@@ -82,6 +82,8 @@ export function describeEvent(event: BoardEvent, before: BoardLookup | null, aft
       return `${who} edited a comment on ${cardTitle((data as unknown as Comment).card)}`;
     case "comment.deleted":
       return `${who} deleted a comment`;
+    case "comment.reacted":
+      return `${who} reacted to a comment on ${cardTitle((data as unknown as Comment).card)}`;
     case "comment.hidden":
       return `A moderator hid a comment on ${cardTitle((data as unknown as Comment).card)}`;
     case "board.updated":

@@ -24,6 +24,7 @@ export type EventName =
   | "comment.updated"
   | "comment.deleted"
   | "comment.hidden"
+  | "comment.reacted"
   | "member.added"
   | "member.updated"
   | "member.removed"

@@ -191,7 +191,15 @@ describe("comments", () => {
     hidden: false,
     created_at: `2025-01-01T00:00:0${id}Z`,
     edited_at: null,
+    reactions: [],
     ...extra,
+  });
+
+  it("shows a comment's reactions as they change", () => {
+    let state = withComments(initial(), 100, [comment(1, "first")]);
+    const reactions = [{ reaction: "heart" as const, emoji: "\u2764\uFE0F", count: 1, users: [{ id: 8, username: "bob" }] }];
+    state = applyEvent(state, event(4, "comment.reacted", comment(1, "first", { reactions }) as never));
+    expect(materialize(state).comments[100]?.[0]?.reactions).toEqual(reactions);
   });
 
   it("keeps loaded comment lists current and shows hidden ones as hidden", () => {

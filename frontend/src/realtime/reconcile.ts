@@ -212,6 +212,7 @@ function applyEffect(state: BoardState, event: BoardEvent): BoardState {
     case "comment.created":
     case "comment.updated":
     case "comment.hidden":
+    case "comment.reacted":
       return acceptComment(state, data as unknown as Comment);
     case "comment.deleted":
       return removeComment(state, idOf(data));
