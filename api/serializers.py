@@ -22,6 +22,7 @@ from collab.representations import (
     LabelSerializer,
     MemberSerializer,
     TokenSerializer,
+    WebhookSerializer,
 )
 
 # Ids are PostgreSQL bigints; a larger number can name nothing.
@@ -305,3 +306,48 @@ class SnapshotOutput(serializers.Serializer):  # type: ignore[type-arg]
     cards = CardSerializer(many=True)
     labels = LabelSerializer(many=True)
     members = MemberSerializer(many=True)
+
+
+# webhooks
+
+
+class WebhookCreateInput(InputSerializer):
+    url = StrictCharField(help_text="http(s) URL of the receiver; private addresses refused.")
+    event_types = serializers.ListField(
+        child=StrictCharField(), help_text='Event names (see the event registry), or ["*"].'
+    )
+    description = StrictCharField(required=False, allow_blank=True)
+    active = StrictBooleanField(required=False)
+
+
+class WebhookUpdateInput(PatchSerializer):
+    url = StrictCharField(required=False)
+    event_types = serializers.ListField(child=StrictCharField(), required=False)
+    description = StrictCharField(required=False, allow_blank=True)
+    active = StrictBooleanField(required=False, help_text="true turns a disabled webhook on.")
+
+
+class WebhookCreatedOutput(WebhookSerializer):
+    """A webhook with its signing secret, shown this once and never again."""
+
+    secret = serializers.CharField(read_only=True, help_text="whsec_…; store it now.")
+
+    class Meta(WebhookSerializer.Meta):
+        fields = ["secret", *WebhookSerializer.Meta.fields]
+        read_only_fields = fields
+
+
+class RedeliverSinceInput(InputSerializer):
+    board = IdField(help_text="A board of the webhook's workspace.")
+    since = IdField(min_value=0, help_text="Every wanted event with seq > since.")
+
+
+class RedeliverSinceOutput(serializers.Serializer):  # type: ignore[type-arg]
+    queued = serializers.IntegerField(help_text="Deliveries queued.")
+
+
+class DeliveryQuery(serializers.Serializer):  # type: ignore[type-arg]
+    state = serializers.ChoiceField(
+        choices=["pending", "delivered", "failed"], required=False, help_text="Only these."
+    )
+    board = QueryIdField(required=False, help_text="Only this board's.")

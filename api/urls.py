@@ -14,6 +14,7 @@ from api.views.fallback import NoRouteView
 from api.views.labels import LabelViewSet
 from api.views.reports import ReportView
 from api.views.tokens import TokenViewSet
+from api.views.webhooks import DeliveryViewSet, WebhookViewSet
 from api.views.workspaces import MemberViewSet, WorkspaceViewSet
 
 COLLECTION: dict[str, Any] = {"get": "list", "post": "create"}
@@ -39,6 +40,36 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "workspaces/<int:workspace_id>/members/<int:user_id>/",
         MemberViewSet.as_view({"patch": "partial_update", "delete": "destroy"}),
         name="member-detail",
+    ),
+    path(
+        "workspaces/<int:workspace_id>/webhooks/",
+        WebhookViewSet.as_view(COLLECTION),
+        name="webhook-list",
+    ),
+    path(
+        "workspaces/<int:workspace_id>/webhooks/<int:pk>/",
+        WebhookViewSet.as_view(ITEM),
+        name="webhook-detail",
+    ),
+    path(
+        "workspaces/<int:workspace_id>/webhooks/<int:pk>/rotate-secret/",
+        WebhookViewSet.as_view({"post": "rotate_secret"}),
+        name="webhook-rotate-secret",
+    ),
+    path(
+        "workspaces/<int:workspace_id>/webhooks/<int:pk>/redeliver/",
+        WebhookViewSet.as_view({"post": "redeliver"}),
+        name="webhook-redeliver",
+    ),
+    path(
+        "workspaces/<int:workspace_id>/webhooks/<int:webhook_id>/deliveries/",
+        DeliveryViewSet.as_view({"get": "list"}),
+        name="webhook-delivery-list",
+    ),
+    path(
+        "workspaces/<int:workspace_id>/webhooks/<int:webhook_id>/deliveries/<int:pk>/redeliver/",
+        DeliveryViewSet.as_view({"post": "redeliver"}),
+        name="webhook-delivery-redeliver",
     ),
     path("boards/", BoardViewSet.as_view(COLLECTION), name="board-list"),
     path("boards/<int:pk>/", BoardViewSet.as_view(ITEM), name="board-detail"),

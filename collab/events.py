@@ -17,6 +17,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
 from accounts.models import User
+from collab.deliveries import queue_deliveries, with_webhook_flag
 from collab.event_types import COMMENT_BODY_EVENTS, EventType
 from collab.exceptions import NotFound
 from collab.models import Board, Comment, Event
@@ -31,7 +32,7 @@ def lock_board(board_id: int) -> Board:
     """Return the board row locked until the end of the transaction."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("lock_board must be called inside transaction.atomic()")
-    board = Board.objects.select_for_update().filter(pk=board_id).first()
+    board = with_webhook_flag(Board.objects.select_for_update().filter(pk=board_id)).first()
     if board is None:
         raise NotFound("Board not found.")
     return board
@@ -62,6 +63,7 @@ def record_event(*, board: Board, event: EventType, data: Payload, actor: AnyUse
         data=payload,
         actor=actor if isinstance(actor, User) else None,
     )
+    queue_deliveries(board, row)
     transaction.on_commit(
         partial(
             publish_board_event, board.pk, row.seq, event.name, event_frame(row), payload.get("id")

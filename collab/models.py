@@ -303,3 +303,97 @@ class ModerationAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()}: {self.target_repr}"
+
+
+class WebhookEndpoint(models.Model):
+    """A URL that receives a workspace's board events, signed per Standard Webhooks.
+
+    ``secret`` signs every delivery; after a rotation ``previous_secret`` signs too until
+    ``previous_secret_expires_at``, so that receivers can switch without losing any.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="webhooks")
+    url = models.URLField(max_length=2000)
+    description = models.CharField(max_length=200, blank=True, default="")
+    # Event names from collab.event_types, or ["*"] for every event.
+    event_types = models.JSONField(default=list)
+    active = models.BooleanField(default=True)
+    secret = models.CharField(max_length=100)
+    previous_secret = models.CharField(max_length=100, blank=True, default="")
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
+    # Failed attempts in a row, any board; reset by a success (collab/services/webhooks.py).
+    failures_in_a_row = models.PositiveIntegerField(default=0)
+    disabled_reason = models.CharField(max_length=200, blank=True, default="")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["workspace_id", "id"]
+        indexes = [models.Index(fields=["workspace", "active"])]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class DeliveryState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed"
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint: sent in seq order per endpoint and board, retried.
+
+    ``message_id`` is the ``webhook-id`` header, the same on every attempt and every
+    redelivery, so that a receiver can tell a retry from a new event.
+    """
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="+")
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
+    seq = models.PositiveBigIntegerField()
+    event_name = models.CharField(max_length=40)
+    message_id = models.CharField(max_length=40, unique=True)
+    state = models.CharField(
+        max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "webhook deliveries"
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["endpoint", "event"], name="delivery_unique_event")
+        ]
+        indexes = [models.Index(fields=["endpoint", "board", "state", "seq"])]
+
+    def __str__(self) -> str:
+        return f"{self.event_name} #{self.seq} to endpoint {self.endpoint_id} ({self.state})"
+
+
+class WebhookAttempt(models.Model):
+    """One HTTP request of a delivery, with what came back."""
+
+    delivery = models.ForeignKey(
+        WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log"
+    )
+    started_at = models.DateTimeField(default=timezone.now)
+    duration_ms = models.PositiveIntegerField(default=0)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_excerpt = models.TextField(blank=True, default="")
+    error = models.CharField(max_length=300, blank=True, default="")
+    succeeded = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["delivery_id", "id"]
+
+    def __str__(self) -> str:
+        return f"attempt on delivery {self.delivery_id}: {self.status_code or self.error}"

@@ -26,6 +26,9 @@ from collab.models import (
     Membership,
     Reaction,
     Report,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
     Workspace,
 )
 
@@ -238,6 +241,76 @@ class TokenSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
     def get_revoked(self, token: ApiToken) -> bool:
         return token.revoked_at is not None
+
+
+class WebhookSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    """An endpoint, without its secret (shown once, when created or rotated)."""
+
+    secret_rotated = serializers.SerializerMethodField(
+        help_text="Whether a previous secret still signs deliveries (the rotation window)."
+    )
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = [
+            "id",
+            "workspace",
+            "url",
+            "description",
+            "event_types",
+            "active",
+            "disabled_reason",
+            "failures_in_a_row",
+            "secret_rotated",
+            "previous_secret_expires_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_secret_rotated(self, endpoint: WebhookEndpoint) -> bool:
+        from django.utils import timezone
+
+        expires = endpoint.previous_secret_expires_at
+        return bool(endpoint.previous_secret) and expires is not None and expires > timezone.now()
+
+
+class WebhookAttemptSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    class Meta:
+        model = WebhookAttempt
+        fields = [
+            "started_at",
+            "duration_ms",
+            "status_code",
+            "response_excerpt",
+            "error",
+            "succeeded",
+        ]
+        read_only_fields = fields
+
+
+class WebhookDeliverySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    """One event for one endpoint, with every attempt; ``message_id`` is ``webhook-id``."""
+
+    attempt_log = WebhookAttemptSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = WebhookDelivery
+        fields = [
+            "id",
+            "endpoint",
+            "board",
+            "seq",
+            "event_name",
+            "message_id",
+            "state",
+            "attempts",
+            "next_attempt_at",
+            "created_at",
+            "finished_at",
+            "attempt_log",
+        ]
+        read_only_fields = fields
 
 
 def represent(serializer_class: type[serializers.Serializer], instance: Any) -> dict[str, Any]:  # type: ignore[type-arg]

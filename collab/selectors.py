@@ -27,6 +27,8 @@ from collab.models import (
     Label,
     Membership,
     Reaction,
+    WebhookDelivery,
+    WebhookEndpoint,
     Workspace,
 )
 from collab.permissions import AnyUser, readable_boards, readable_workspaces
@@ -283,3 +285,40 @@ def token_list(*, user: AnyUser) -> QuerySet[ApiToken]:
     if not user.is_authenticated:
         return ApiToken.objects.none()
     return ApiToken.objects.filter(user_id=cast(int, user.pk)).order_by("-created_at", "-id")
+
+
+def webhook_list(*, user: AnyUser, workspace_id: int) -> QuerySet[WebhookEndpoint]:
+    """Return a workspace's webhooks, for its owners and admins."""
+    from collab.services.webhooks import require_manager
+
+    require_manager(user, workspace_id)
+    return WebhookEndpoint.objects.filter(workspace_id=workspace_id).order_by("id")
+
+
+def webhook_get_for_manager(
+    *, user: AnyUser, workspace_id: int, webhook_id: int
+) -> WebhookEndpoint:
+    from collab.services.webhooks import endpoint_for_manager
+
+    endpoint = endpoint_for_manager(user, webhook_id)
+    if endpoint.workspace_id != workspace_id:
+        raise NotFound("Webhook not found.")
+    return endpoint
+
+
+def delivery_list(
+    *,
+    user: AnyUser,
+    workspace_id: int,
+    webhook_id: int,
+    state: str | None = None,
+    board_id: int | None = None,
+) -> QuerySet[WebhookDelivery]:
+    """Return an endpoint's deliveries, newest first, each with its attempts."""
+    webhook_get_for_manager(user=user, workspace_id=workspace_id, webhook_id=webhook_id)
+    deliveries = WebhookDelivery.objects.filter(endpoint_id=webhook_id)
+    if state:
+        deliveries = deliveries.filter(state=state)
+    if board_id is not None:
+        deliveries = deliveries.filter(board_id=board_id)
+    return deliveries.prefetch_related("attempt_log").order_by("-id")

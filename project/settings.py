@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "project.apps.FeatureFlagsConfig",
     "channels",
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
     "collab",
     "realtime",
@@ -319,6 +321,33 @@ REALTIME_LAYER_WAIT_SECONDS = env.float("REALTIME_LAYER_WAIT_SECONDS", default=2
 # and after how long a key whose request never finished (a crashed process) is retried.
 IDEMPOTENCY_KEY_HOURS = env.int("IDEMPOTENCY_KEY_HOURS", default=24)
 IDEMPOTENCY_STALE_SECONDS = env.int("IDEMPOTENCY_STALE_SECONDS", default=60)
+
+# Background jobs (webhook deliveries, email digests): Django's task API with the
+# database backend, run by `manage.py db_worker` (bin/run starts one beside Daphne).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Email (webhook endpoint disabled, notification digests): printed to the console
+# unless EMAIL_URL names an SMTP server, e.g. smtp+tls://user:password@mail.example:587.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Corkboard <corkboard@localhost>")
+
+# Webhooks (collab/webhooks.py). Retries wait these many seconds after each failed
+# attempt, give or take WEBHOOK_RETRY_JITTER (a fraction): 5 s, 5 min, 30 min, 2 h,
+# 5 h, 10 h, 10 h — eight attempts over about 27 hours, as Standard Webhooks suggests.
+WEBHOOK_RETRY_SCHEDULE: list[float] = [
+    float(delay)
+    for delay in env.list(
+        "WEBHOOK_RETRY_SCHEDULE", default=["5", "300", "1800", "7200", "18000", "36000", "36000"]
+    )
+]
+WEBHOOK_RETRY_JITTER = env.float("WEBHOOK_RETRY_JITTER", default=0.1)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# An endpoint is disabled after this many failed attempts in a row (any board); by
+# default one whole retry schedule without a single success.
+WEBHOOK_DISABLE_AFTER = env.int("WEBHOOK_DISABLE_AFTER", default=8)
+# After a rotation the previous secret still signs deliveries for this long.
+WEBHOOK_SECRET_GRACE_SECONDS = env.int("WEBHOOK_SECRET_GRACE_SECONDS", default=24 * 3600)
+# Allow targets on loopback, private and link-local networks (self-hosted receivers).
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
 # The serving processes' garbage collector (project/gc_tuning.py): startup objects frozen
 # and a first-generation threshold of GC_GEN0_THRESHOLD allocations (CPython: 700).
 GC_TUNING = env.bool("GC_TUNING", default=True)

@@ -33,6 +33,7 @@ from typing import Any, TypeVar
 from django.db.models import Model, OuterRef, QuerySet
 
 from accounts.models import User
+from collab.deliveries import with_webhook_flag
 from collab.events import lock_board
 from collab.exceptions import Conflict, NotAuthenticated, NotFound, PreconditionFailed
 from collab.models import Board, Card, Column, Label, Role, Workspace
@@ -75,7 +76,8 @@ def boards_for_write(workspace_id: int) -> list[Board]:
     Call under :func:`workspace_for_write`'s lock, which keeps boards from being added.
     A board deleted while this call waited is left out.
     """
-    return list(Board.objects.select_for_update().filter(workspace_id=workspace_id).order_by("pk"))
+    boards = Board.objects.select_for_update().filter(workspace_id=workspace_id)
+    return list(with_webhook_flag(boards).order_by("pk"))
 
 
 @dataclass(frozen=True)
