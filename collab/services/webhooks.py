@@ -36,6 +36,7 @@ from collab.deliveries import ALL_EVENTS, kick, kick_all, new_message_id, wants
 from collab.event_types import REGISTRY
 from collab.exceptions import NotFound
 from collab.models import (
+    Board,
     DeliveryState,
     Event,
     Membership,
@@ -208,9 +209,11 @@ def webhook_redeliver_since(*, actor: AnyUser, endpoint_id: int, board_id: int, 
     one now. Returns how many deliveries are queued.
     """
     endpoint = endpoint_for_manager(actor, endpoint_id)
-    events = Event.objects.filter(
-        board_id=board_id, board__workspace_id=endpoint.workspace_id, seq__gt=since
-    ).only("id", "seq", "event", "ts", "board_id")
+    if not Board.objects.filter(pk=board_id, workspace_id=endpoint.workspace_id).exists():
+        raise NotFound("Board not found.")
+    events = Event.objects.filter(board_id=board_id, seq__gt=since).only(
+        "id", "seq", "event", "ts", "board_id"
+    )
     wanted = [event for event in events.order_by("seq") if wants(endpoint, event.event)]
     with transaction.atomic():
         existing = WebhookDelivery.objects.filter(
