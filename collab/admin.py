@@ -29,6 +29,7 @@ from collab.admin_actions import (
     toggle_actions,
 )
 from collab.admin_moderation import ModerationActionAdmin, ReportAdmin
+from collab.admin_webhooks import WebhookEndpointAdmin  # noqa: F401 (registers the pages)
 from collab.models import (
     Board,
     Card,

@@ -85,13 +85,13 @@ def endpoint_for_manager(
     return endpoint
 
 
-def _clean_url(url: object) -> str:
+def clean_url(url: object) -> str:
     if not isinstance(url, str):
         raise invalid("url", "Must be a string.")
     return check_url(clean_text(url, field="url", max_length=2000))
 
 
-def _clean_event_types(event_types: object) -> list[str]:
+def clean_event_types(event_types: object) -> list[str]:
     if not isinstance(event_types, list) or not event_types:
         raise invalid("event_types", f'A non-empty list of event names, or ["{ALL_EVENTS}"].')
     unknown = [name for name in event_types if name != ALL_EVENTS and name not in REGISTRY]
@@ -111,8 +111,8 @@ def webhook_create(
 ) -> tuple[WebhookEndpoint, str]:
     """Create an endpoint; return it with its secret, which is never shown again."""
     require_manager(actor, workspace_id)
-    url = _clean_url(url)
-    event_types = _clean_event_types(event_types)
+    url = clean_url(url)
+    event_types = clean_event_types(event_types)
     description = clean_text(description, field="description", max_length=200, required=False)
     with transaction.atomic():
         if WebhookEndpoint.objects.filter(workspace_id=workspace_id).count() >= MAX_ENDPOINTS:
@@ -142,9 +142,9 @@ def webhook_update(
     with transaction.atomic():
         endpoint = endpoint_for_manager(actor, endpoint_id, lock=True)
         if not isinstance(url, Unset):
-            endpoint.url = _clean_url(url)
+            endpoint.url = clean_url(url)
         if not isinstance(event_types, Unset):
-            endpoint.event_types = _clean_event_types(event_types)
+            endpoint.event_types = clean_event_types(event_types)
         if not isinstance(description, Unset):
             endpoint.description = clean_text(
                 description, field="description", max_length=200, required=False

@@ -11,6 +11,12 @@ from django.core.management import call_command
 from tests.api.conftest import API
 
 CONTRACT = {
+    "/api/v1/workspaces/{workspace_id}/webhooks/": {"get", "post"},
+    "/api/v1/workspaces/{workspace_id}/webhooks/{id}/": {"get", "patch", "delete"},
+    "/api/v1/workspaces/{workspace_id}/webhooks/{id}/rotate-secret/": {"post"},
+    "/api/v1/workspaces/{workspace_id}/webhooks/{id}/redeliver/": {"post"},
+    "/api/v1/workspaces/{workspace_id}/webhooks/{webhook_id}/deliveries/": {"get"},
+    "/api/v1/workspaces/{workspace_id}/webhooks/{webhook_id}/deliveries/{id}/redeliver/": {"post"},
     "/api/v1/auth/csrf/": {"get"},
     "/api/v1/auth/signup/": {"post"},
     "/api/v1/auth/login/": {"post"},

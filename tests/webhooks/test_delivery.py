@@ -7,6 +7,7 @@ process, ``manage.py db_worker`` processes deliver them, and
 
 from __future__ import annotations
 
+import itertools
 import time
 from typing import Any
 
@@ -120,7 +121,7 @@ def test_retries_on_500_on_the_schedule_then_delivers(team: Team, processes: lis
     attempts = list(WebhookAttempt.objects.filter(delivery=delivery).order_by("id"))
     assert [attempt.status_code for attempt in attempts] == [500, 500, 200]
     assert [attempt.succeeded for attempt in attempts] == [False, False, True]
-    gaps = [(b.started_at - a.started_at).total_seconds() for a, b in zip(attempts, attempts[1:])]
+    gaps = [(b.started_at - a.started_at).total_seconds() for a, b in itertools.pairwise(attempts)]
     assert 0.45 <= gaps[0] < 3 and 0.95 <= gaps[1] < 4, gaps
     assert attempts[0].response_excerpt == "ok"
     assert len({entry["webhook_id"] for entry in receiver.received()}) == 1
@@ -250,7 +251,7 @@ def test_a_target_that_turned_private_is_refused_at_send_time(
     # Saved while private targets were allowed; the worker does not allow them: the
     # same check runs before every attempt (a hostname re-pointed after the save).
     port = free_port()
-    endpoint, secret = _endpoint(team, f"http://localhost:{port}/hooks")
+    _, secret = _endpoint(team, f"http://localhost:{port}/hooks")
     receiver = _receiver(processes, secret, port)
     _worker(processes, WEBHOOK_ALLOW_PRIVATE="0", WEBHOOK_RETRY_SCHEDULE="30")
     make_card(team.member, team.todo, "Rebound")

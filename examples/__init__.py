@@ -1,0 +1,1 @@
+"""Examples for integrators: a socket follower and a webhook receiver."""
