@@ -10,10 +10,12 @@ from typing import Any
 import pytest
 from asgiref.sync import SyncToAsync
 from django.db import connections
+from django.test import override_settings
 from rest_framework.test import APIClient
 
-from collab.models import Board, Card, Column, Comment, Label, Workspace
+from collab.models import Board, Card, Column, Comment, Label, WebhookDelivery, Workspace
 from collab.services.labels import label_create
+from collab.services.webhooks import webhook_create
 from tests.api.conftest import session_for  # noqa: F401 (a fixture shared with the API tests)
 from tests.conftest import Team
 from tests.factories import (
@@ -42,6 +44,8 @@ class Rival:
     comment: Comment
     label: Label
     token_id: int
+    webhook_id: int
+    delivery_id: int
 
     def ids(self) -> dict[str, int]:
         """Return the ids of these objects under the "r*" placeholders of request paths."""
@@ -55,6 +59,8 @@ class Rival:
             "rlabel": self.label.pk,
             "rmember": self.member.pk,
             "rtoken": self.token_id,
+            "rwebhook": self.webhook_id,
+            "rdelivery": self.delivery_id,
         }
 
 
@@ -64,6 +70,13 @@ def rival(team: Team) -> Rival:
     member = make_user("rivalmember")
     workspace = make_workspace(owner, "Rival Inc")
     add_member(workspace, owner, member)
+    with override_settings(WEBHOOK_ALLOW_PRIVATE=True):
+        webhook, _ = webhook_create(
+            actor=owner,
+            workspace_id=workspace.pk,
+            url="http://127.0.0.1:9/secret",
+            event_types=["*"],
+        )
     board = make_board(owner, workspace, "Secret plans")
     column = make_column(owner, board, "Backlog")
     other_column = make_column(owner, board, "Doing")
@@ -71,8 +84,20 @@ def rival(team: Team) -> Rival:
     card = make_card(owner, column, "Secret card", assignees=[member.pk], labels=[label.pk])
     comment = make_comment(owner, card, "Secret comment")
     token, _ = make_token(owner)
+    delivery = WebhookDelivery.objects.filter(endpoint=webhook).latest("id")
     return Rival(
-        owner, member, workspace, board, column, other_column, card, comment, label, token.pk
+        owner,
+        member,
+        workspace,
+        board,
+        column,
+        other_column,
+        card,
+        comment,
+        label,
+        token.pk,
+        webhook.pk,
+        delivery.pk,
     )
 
 

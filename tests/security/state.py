@@ -7,7 +7,19 @@ from typing import Any
 from django.contrib.auth import get_user_model
 
 from accounts.models import ApiToken
-from collab.models import Board, Card, Column, Comment, Event, Label, Membership, Report, Workspace
+from collab.models import (
+    Board,
+    Card,
+    Column,
+    Comment,
+    Event,
+    Label,
+    Membership,
+    Report,
+    WebhookDelivery,
+    WebhookEndpoint,
+    Workspace,
+)
 
 # Fields that change on any authenticated request, not by what the request asked for.
 _VOLATILE = {"last_used_at", "last_login"}
@@ -34,6 +46,8 @@ def db_state() -> dict[str, list[Any]]:
             Comment,
             Event,
             Report,
+            WebhookEndpoint,
+            WebhookDelivery,
         )
     }
     state["CardAssignees"] = sorted(

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.test import override_settings
 
+from collab.services.webhooks import webhook_create
 from tests.api.conftest import assert_error
 from tests.factories import make_card, make_comment
 from tests.security.conftest import API, Call, bearer, send
@@ -71,6 +73,46 @@ PATH_ATTACKS = [
     Attack("rename-label", "PATCH", "/labels/{rlabel}/", {"name": "pwned"}),
     Attack("delete-label", "DELETE", "/labels/{rlabel}/"),
     Attack("revoke-token", "DELETE", "/tokens/{rtoken}/", extra={"session": True}),
+    Attack("list-webhooks", "GET", "/workspaces/{rw}/webhooks/"),
+    Attack(
+        "add-webhook",
+        "POST",
+        "/workspaces/{rw}/webhooks/",
+        {"url": "http://127.0.0.1:9/mole", "event_types": ["*"]},
+    ),
+    Attack("read-webhook", "GET", "/workspaces/{rw}/webhooks/{rwebhook}/"),
+    Attack("read-webhook-via-own-workspace", "GET", "/workspaces/{ow}/webhooks/{rwebhook}/"),
+    Attack(
+        "repoint-webhook",
+        "PATCH",
+        "/workspaces/{ow}/webhooks/{rwebhook}/",
+        {"url": "http://127.0.0.1:9/mole"},
+    ),
+    Attack("delete-webhook", "DELETE", "/workspaces/{rw}/webhooks/{rwebhook}/"),
+    Attack("rotate-webhook-secret", "POST", "/workspaces/{rw}/webhooks/{rwebhook}/rotate-secret/"),
+    Attack(
+        "redeliver-webhook",
+        "POST",
+        "/workspaces/{rw}/webhooks/{rwebhook}/redeliver/",
+        {"board": "{rb}", "since": 0},
+    ),
+    Attack("read-deliveries", "GET", "/workspaces/{rw}/webhooks/{rwebhook}/deliveries/"),
+    Attack(
+        "redeliver-delivery",
+        "POST",
+        "/workspaces/{rw}/webhooks/{rwebhook}/deliveries/{rdelivery}/redeliver/",
+    ),
+    Attack(
+        "redeliver-foreign-delivery-via-own-webhook",
+        "POST",
+        "/workspaces/{ow}/webhooks/{owebhook}/deliveries/{rdelivery}/redeliver/",
+    ),
+    Attack(
+        "redeliver-foreign-board-to-own-webhook",
+        "POST",
+        "/workspaces/{ow}/webhooks/{owebhook}/redeliver/",
+        {"board": "{rb}", "since": 0},
+    ),
 ]
 
 QUERY_ATTACKS = [
@@ -200,6 +242,13 @@ BODY_ATTACKS = [
 
 @pytest.fixture
 def ids(team, rival) -> dict[str, int]:
+    with override_settings(WEBHOOK_ALLOW_PRIVATE=True):
+        own_webhook, _ = webhook_create(
+            actor=team.owner,
+            workspace_id=team.workspace.pk,
+            url="http://127.0.0.1:9/",
+            event_types=["*"],
+        )
     own_card = make_card(team.owner, team.todo, "Mine")
     make_comment(team.owner, own_card, "Mine too")
     return {
@@ -208,6 +257,7 @@ def ids(team, rival) -> dict[str, int]:
         "ob": team.board.pk,
         "oc": team.todo.pk,
         "ocard": own_card.pk,
+        "owebhook": own_webhook.pk,
     }
 
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.test import override_settings
 
+from collab.services.webhooks import webhook_create
 from tests.factories import make_card
 from tests.security.conftest import Call, bearer, send
 
@@ -61,10 +63,21 @@ WRITES = [
         "/reports/",
         {"target_type": "comment", "target_id": "{x}", "reason": "P"},
     ),
+    Call("read-webhook", "GET", "/workspaces/{ow}/webhooks/{x}/"),
+    Call("edit-webhook", "PATCH", "/workspaces/{ow}/webhooks/{x}/", {"active": False}),
+    Call("delete-webhook", "DELETE", "/workspaces/{ow}/webhooks/{x}/"),
+    Call("rotate-webhook", "POST", "/workspaces/{ow}/webhooks/{x}/rotate-secret/"),
+    Call("read-webhook-deliveries", "GET", "/workspaces/{ow}/webhooks/{x}/deliveries/"),
+    Call(
+        "redeliver-delivery",
+        "POST",
+        "/workspaces/{ow}/webhooks/{owebhook}/deliveries/{x}/redeliver/",
+    ),
 ]
 
 # Which of the rival's ids each route's "{x}" stands for.
 KIND = {
+    "delivery": "rdelivery", "webhook": "rwebhook",
     "workspace": "rw", "member": "rw", "board": "rb", "column": "rc", "card": "rcard",
     "comment": "rcomment", "label": "rlabel",
 }  # fmt: skip
@@ -84,7 +97,20 @@ def _send(client: Any, write: Call, ids: dict[str, int]) -> Any:
 @pytest.mark.parametrize("write", WRITES, ids=lambda w: w.name)
 def test_a_foreign_id_and_a_missing_id_get_the_same_404(team, rival, write):
     own_card = make_card(team.owner, team.todo, "Mine")
-    ids = {**rival.ids(), "oc": team.todo.pk, "ocard": own_card.pk}
+    with override_settings(WEBHOOK_ALLOW_PRIVATE=True):
+        own_webhook, _ = webhook_create(
+            actor=team.owner,
+            workspace_id=team.workspace.pk,
+            url="http://127.0.0.1:9/",
+            event_types=["*"],
+        )
+    ids = {
+        **rival.ids(),
+        "oc": team.todo.pk,
+        "ocard": own_card.pk,
+        "ow": team.workspace.pk,
+        "owebhook": own_webhook.pk,
+    }
     client = bearer(team.owner)  # the owner of a workspace of their own
     foreign = _send(client, write, {**ids, "x": ids[_kind(write)]})
     missing = _send(client, write, {**ids, "x": MISSING})

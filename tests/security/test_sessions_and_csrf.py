@@ -8,13 +8,16 @@ anything is written.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
+from django.test import override_settings
 from rest_framework.test import APIClient
 
 import project.settings as production_settings
+from collab.services.webhooks import webhook_create
 from tests.api.conftest import assert_error, csrf, session_login
 from tests.factories import PASSWORD, make_card, make_comment
 from tests.security.conftest import API, send
@@ -129,6 +132,21 @@ SESSION_WRITES = [
     ("report", "POST", "/reports/", {"target_type": "card", "target_id": "{card}", "reason": "x"}),
     ("create-token", "POST", "/tokens/", {"name": "x", "scopes": ["read", "write"]}),
     ("revoke-token", "DELETE", "/tokens/{token}/", None),
+    (
+        "create-webhook",
+        "POST",
+        "/workspaces/{workspace}/webhooks/",
+        {"url": "http://127.0.0.1:9/", "event_types": ["*"]},
+    ),
+    ("edit-webhook", "PATCH", "/workspaces/{workspace}/webhooks/{webhook}/", {"active": False}),
+    ("rotate-webhook", "POST", "/workspaces/{workspace}/webhooks/{webhook}/rotate-secret/", None),
+    (
+        "redeliver-webhook",
+        "POST",
+        "/workspaces/{workspace}/webhooks/{webhook}/redeliver/",
+        {"board": "{board}", "since": 0},
+    ),
+    ("delete-webhook", "DELETE", "/workspaces/{workspace}/webhooks/{webhook}/", None),
 ]
 
 
@@ -149,8 +167,20 @@ def owner_session(team, session_for) -> tuple[APIClient, dict[str, int]]:
         "card": card.pk,
         "comment": comment.pk,
         "token": response.json()["id"],
+        "webhook": _webhook(team).pk,
     }
     return client, ids
+
+
+def _webhook(team: Any) -> Any:
+    with override_settings(WEBHOOK_ALLOW_PRIVATE=True):
+        webhook, _ = webhook_create(
+            actor=team.owner,
+            workspace_id=team.workspace.pk,
+            url="http://127.0.0.1:9/",
+            event_types=["*"],
+        )
+    return webhook
 
 
 @pytest.mark.parametrize(
