@@ -9,9 +9,11 @@ from typing import Any
 import pytest
 from asgiref.sync import SyncToAsync
 from django.db import connections
+from django.test import override_settings
 
-from collab.models import Card, Comment, Label
+from collab.models import Card, Comment, Label, WebhookDelivery, WebhookEndpoint
 from collab.services.labels import label_create
+from collab.services.webhooks import webhook_create
 from tests.conftest import Team
 from tests.factories import make_card, make_comment
 
@@ -24,6 +26,7 @@ class World:
     card: Card
     comment: Comment
     label: Label
+    webhook: WebhookEndpoint
 
     def ids(self) -> dict[str, int]:
         return {
@@ -35,11 +38,20 @@ class World:
             "comment": self.comment.pk,
             "label": self.label.pk,
             "member": self.team.member.pk,
+            "webhook": self.webhook.pk,
+            "delivery": WebhookDelivery.objects.filter(endpoint=self.webhook).latest("id").pk,
         }
 
 
 @pytest.fixture
 def world(team: Team) -> World:
+    with override_settings(WEBHOOK_ALLOW_PRIVATE=True):
+        webhook, _ = webhook_create(
+            actor=team.owner,
+            workspace_id=team.workspace.pk,
+            url="http://127.0.0.1:9/saved",
+            event_types=["*"],
+        )
     label = label_create(actor=team.owner, board_id=team.board.pk, name="bug", color="#ff0000")
     card = make_card(
         team.owner,
@@ -50,7 +62,7 @@ def world(team: Team) -> World:
         labels=[label.pk],
     )
     comment = make_comment(team.member, card, "Saved comment")
-    return World(team, card, comment, label)
+    return World(team, card, comment, label, webhook)
 
 
 @pytest.fixture(autouse=True)
