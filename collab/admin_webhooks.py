@@ -126,11 +126,11 @@ class AttemptInline(ReadOnlyPermissions, admin.TabularInline):  # type: ignore[t
 class WebhookDeliveryAdmin(ReadOnlyAdmin):
     """The delivery log: every event sent to every endpoint, with each attempt."""
 
-    list_display = ("event_name", "seq", "board", "endpoint", "state", "attempts", "created_at")
+    list_display = ("event_name", "seq", "board_id", "endpoint", "state", "attempts", "created_at")
     list_filter = ("state", "event_name")
-    list_select_related = ("board", "endpoint")
+    list_select_related = ("endpoint",)
     search_fields = ("message_id", "endpoint__url")
-    raw_id_fields = ("endpoint", "board", "event")
+    raw_id_fields = ("endpoint", "event")
     inlines = [AttemptInline]
     actions = ["redeliver"]
 

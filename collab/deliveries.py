@@ -8,13 +8,17 @@ forgotten (the task table is the outbox's queue; ``manage.py db_worker`` runs it
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Exists, OuterRef, QuerySet
 
 from collab.models import Board, Event, WebhookDelivery, WebhookEndpoint
+from collab.representations import EventSerializer, represent
 
 ALL_EVENTS = "*"
 
@@ -26,6 +30,12 @@ def wants(endpoint: WebhookEndpoint, event_name: str) -> bool:
 
 def new_message_id() -> str:
     return f"msg_{uuid.uuid4().hex}"
+
+
+def event_payload(row: Event) -> dict[str, Any]:
+    """Return the event as a webhook sends it: the events API's JSON shape."""
+    encoded = json.dumps(represent(EventSerializer, row), cls=DjangoJSONEncoder)
+    return dict(json.loads(encoded))
 
 
 def kick(endpoint_id: int, board_id: int, *, at: datetime | None = None) -> None:
@@ -61,11 +71,13 @@ def queue_deliveries(board: Board, row: Event) -> None:
     ]
     if not matching:
         return
+    payload = event_payload(row)
     WebhookDelivery.objects.bulk_create(
         WebhookDelivery(
             endpoint=endpoint,
             board_id=board.pk,
             event=row,
+            payload=payload,
             seq=row.seq,
             event_name=row.event,
             message_id=new_message_id(),

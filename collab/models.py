@@ -354,8 +354,13 @@ class WebhookDelivery(models.Model):
     endpoint = models.ForeignKey(
         WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
     )
-    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="+")
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
+    # Not foreign keys: a delivery outlives its board (board.deleted is delivered too)
+    # and its event (pruned by age), so it keeps the event's JSON as it was recorded.
+    board_id = models.PositiveBigIntegerField()
+    event = models.ForeignKey(
+        Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    payload = models.JSONField(default=dict)
     seq = models.PositiveBigIntegerField()
     event_name = models.CharField(max_length=40)
     message_id = models.CharField(max_length=40, unique=True)
@@ -373,7 +378,7 @@ class WebhookDelivery(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["endpoint", "event"], name="delivery_unique_event")
         ]
-        indexes = [models.Index(fields=["endpoint", "board", "state", "seq"])]
+        indexes = [models.Index(fields=["endpoint", "board_id", "state", "seq"])]
 
     def __str__(self) -> str:
         return f"{self.event_name} #{self.seq} to endpoint {self.endpoint_id} ({self.state})"

@@ -293,6 +293,7 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):  # type: ignore[ty
     """One event for one endpoint, with every attempt; ``message_id`` is ``webhook-id``."""
 
     attempt_log = WebhookAttemptSerializer(many=True, read_only=True)
+    board = serializers.IntegerField(source="board_id", read_only=True)
 
     class Meta:
         model = WebhookDelivery

@@ -27,12 +27,11 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mass_mail
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import OperationalError, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from collab.deliveries import ALL_EVENTS, kick, kick_all, new_message_id, wants
+from collab.deliveries import ALL_EVENTS, event_payload, kick, kick_all, new_message_id, wants
 from collab.event_types import REGISTRY
 from collab.exceptions import NotFound
 from collab.models import (
@@ -44,9 +43,9 @@ from collab.models import (
     WebhookAttempt,
     WebhookDelivery,
     WebhookEndpoint,
+    Workspace,
 )
 from collab.permissions import Action, AnyUser, require
-from collab.representations import EventSerializer, represent
 from collab.services.guards import UNSET, Unset
 from collab.validation import clean_text, invalid
 from collab.webhooks import Outcome, check_url, new_secret, post, signature
@@ -115,6 +114,9 @@ def webhook_create(
     event_types = clean_event_types(event_types)
     description = clean_text(description, field="description", max_length=200, required=False)
     with transaction.atomic():
+        # The workspace lock (first in the lock order) keeps the count true until commit.
+        if not Workspace.objects.select_for_update().filter(pk=workspace_id).exists():
+            raise NotFound("Workspace not found.")
         if WebhookEndpoint.objects.filter(workspace_id=workspace_id).count() >= MAX_ENDPOINTS:
             raise invalid("url", f"A workspace has at most {MAX_ENDPOINTS} webhooks.")
         endpoint = WebhookEndpoint.objects.create(
@@ -212,7 +214,7 @@ def webhook_redeliver_since(*, actor: AnyUser, endpoint_id: int, board_id: int, 
     if not Board.objects.filter(pk=board_id, workspace_id=endpoint.workspace_id).exists():
         raise NotFound("Board not found.")
     events = Event.objects.filter(board_id=board_id, seq__gt=since).only(
-        "id", "seq", "event", "ts", "board_id"
+        "id", "seq", "event", "ts", "board_id", "data", "actor"
     )
     wanted = [event for event in events.order_by("seq") if wants(endpoint, event.event)]
     with transaction.atomic():
@@ -226,6 +228,7 @@ def webhook_redeliver_since(*, actor: AnyUser, endpoint_id: int, board_id: int, 
                 endpoint_id=endpoint_id,
                 board_id=board_id,
                 event=event,
+                payload=event_payload(event),
                 seq=event.seq,
                 event_name=event.event,
                 message_id=new_message_id(),
@@ -325,10 +328,12 @@ def _jittered(seconds: float) -> timedelta:
 
 
 def _send(endpoint: WebhookEndpoint, delivery: WebhookDelivery, now: datetime) -> Outcome:
-    event = Event.objects.select_related("actor").get(pk=delivery.event_id)
-    body = json.dumps(
-        represent(EventSerializer, event), cls=DjangoJSONEncoder, separators=(",", ":")
-    )
+    # The event as it reads now (a comment hidden since is redacted), or as it was
+    # recorded if it is gone (its board deleted, or pruned).
+    events = Event.objects.select_related("actor")
+    event = None if delivery.event_id is None else events.filter(pk=delivery.event_id).first()
+    payload = event_payload(event) if event is not None else delivery.payload
+    body = json.dumps(payload, separators=(",", ":"))
     secrets = [endpoint.secret]
     expires = endpoint.previous_secret_expires_at
     if endpoint.previous_secret and expires is not None and expires > now:

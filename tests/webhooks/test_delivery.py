@@ -259,3 +259,27 @@ def test_a_target_that_turned_private_is_refused_at_send_time(
     assert attempt.status_code is None
     assert "private or reserved address (127.0.0.1" in attempt.error
     assert receiver.received() == []
+
+
+def test_a_deleted_board_still_sends_board_deleted_and_what_was_pending(
+    team: Team, processes: list[Any]
+) -> None:
+    port = free_port()
+    endpoint, secret = _endpoint(team, f"http://127.0.0.1:{port}/hooks")
+    make_card(team.member, team.todo, "Pending when the board goes")
+    from collab.services.boards import board_delete
+
+    board_id = team.board.pk
+    board_delete(actor=team.owner, board_id=board_id)
+    receiver = _receiver(processes, secret, port)
+    _worker(processes)
+
+    wait_for(lambda: len(receiver.events()) >= 2, what="both deliveries")
+    events = receiver.events()
+    assert [event["event"] for event in events][-1] == "board.deleted"
+    assert (
+        events[0]["event"] == "card.created"
+        and events[0]["data"]["title"] == "Pending when the board goes"
+    )
+    assert {event["board"] for event in events} == {board_id}
+    wait_for(lambda: _delivered(endpoint, len(events)))
