@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from channels.security.websocket import WebsocketDenier
@@ -32,7 +32,11 @@ from accounts import revocations
 from accounts.tickets import TicketClaim, ticket_spend, ticket_user
 from realtime import outage
 from realtime.db import db_read
+from realtime.groups import session_group, token_group, user_group
 from realtime.publish import session_digest
+
+if TYPE_CHECKING:
+    from realtime.hub import Hub
 
 Scope = dict[str, Any]
 
@@ -198,6 +202,38 @@ def credential_alive(scope: Scope) -> bool:
         except Exception as error:  # the cache is down: ask the database
             outage.report("re-checking a socket's credential", error)
     return _alive_in_database(scope, user)
+
+
+def control_groups(scope: Scope) -> list[str]:
+    """Return the groups whose messages end a connection: its user, session or token."""
+    groups = [user_group(scope["user"].pk)]
+    if scope.get("auth") == "session":
+        session_key = getattr(scope.get("session"), "session_key", None)
+        if session_key:
+            groups.append(session_group(session_digest(session_key)))
+    credential = scope.get("credential") or {}
+    if credential.get("session"):
+        groups.append(session_group(credential["session"]))
+    if credential.get("token"):
+        groups.append(token_group(credential["token"]))
+    return groups
+
+
+async def join_control_groups(hub: Hub, member: Any, scope: Scope) -> list[str] | None:
+    """Join a connection (socket or stream) to its control groups; return them.
+
+    ``None``, with nothing joined, if its credential ended before the join
+    (:func:`credential_alive`). The hub calls ``member.control(kind)`` on a
+    suspension, a log-out or a revocation.
+    """
+    groups = control_groups(scope)
+    for group in groups:
+        await hub.join(group, member)
+    if await db_read(credential_alive)(scope):
+        return groups
+    for group in groups:
+        hub.leave(group, member)
+    return None
 
 
 class SocketAuthMiddleware:
