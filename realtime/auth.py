@@ -29,7 +29,10 @@ from django.http.request import split_domain_port, validate_host
 from django.utils.crypto import constant_time_compare
 
 from accounts import revocations
+from accounts.models import TokenScope
 from accounts.tickets import TicketClaim, ticket_spend, ticket_user
+from collab.exceptions import Forbidden, NotAuthenticated
+from collab.services.tokens import token_authenticate
 from realtime import outage
 from realtime.db import db_read
 from realtime.groups import session_group, token_group, user_group
@@ -202,6 +205,49 @@ def credential_alive(scope: Scope) -> bool:
         except Exception as error:  # the cache is down: ask the database
             outage.report("re-checking a socket's credential", error)
     return _alive_in_database(scope, user)
+
+
+class InsufficientScope(Forbidden):
+    code = "insufficient_scope"
+
+
+def _bearer(scope: Scope) -> str | None:
+    """Return the token of an ``Authorization: Bearer`` header, or None without one."""
+    parts = (header(scope, b"authorization") or "").split()
+    if not parts or parts[0].lower() != "bearer":
+        return None
+    if len(parts) != 2:
+        raise NotAuthenticated("Invalid Authorization header: use 'Bearer <token>'.")
+    return parts[1]
+
+
+def stream_user(scope: Scope) -> Scope:
+    """Authenticate an HTTP request by bearer token or session cookie, as the REST API does.
+
+    Return the scope with ``user``, ``auth`` and ``credential`` set as a socket's are,
+    so :func:`credential_alive` and :func:`control_groups` apply to it. Raise
+    :class:`NotAuthenticated` or, for a token without the ``read`` scope,
+    :class:`InsufficientScope`.
+    """
+    checked_at = time.monotonic()
+    plaintext = _bearer(scope)
+    if plaintext is not None:
+        token = token_authenticate(plaintext)
+        if not token.has_scope(TokenScope.READ):
+            raise InsufficientScope("This token lacks the 'read' scope.")
+        credential = {"token": token.pk, "session": None}
+        return {
+            **scope,
+            "user": token.user,
+            "auth": "token",
+            "credential": credential,
+            CHECKED_AT: checked_at,
+        }
+    session = _session_store(scope)
+    user, checked_at = session_user(session)
+    if not user.is_authenticated:
+        raise NotAuthenticated("Authentication credentials were not provided.")
+    return {**scope, "user": user, "auth": "session", "session": session, CHECKED_AT: checked_at}
 
 
 def control_groups(scope: Scope) -> list[str]:
