@@ -109,7 +109,7 @@ class Stream:
 
     async def events(self, count: int, timeout: float = 5) -> list[Block]:
         """Return the next ``count`` blocks that carry an id (events and resyncs)."""
-        found = []
+        found: list[Block] = []
         while len(found) < count:
             block = await self.next(timeout)
             if block.id is not None or block.event == "error":
@@ -118,7 +118,7 @@ class Stream:
 
     async def until_end(self, timeout: float = 5) -> list[Block]:
         """Return the blocks until the server ends the body."""
-        found = []
+        found: list[Block] = []
         while True:
             try:
                 found.append(await self.next(timeout))
