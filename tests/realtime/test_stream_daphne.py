@@ -38,7 +38,7 @@ class Reader:
         return self.blocks.pop(0)
 
     def events(self, count: int) -> list[Block]:
-        found = []
+        found: list[Block] = []
         while len(found) < count:
             block = self.next()
             assert block is not None, "the stream ended early"
@@ -48,7 +48,7 @@ class Reader:
 
     def rest(self) -> list[Block]:
         """Return every block until the end of the body."""
-        found = []
+        found: list[Block] = []
         while (block := self.next()) is not None:
             found.append(block)
         return found
