@@ -21,9 +21,11 @@ from redis.exceptions import RedisError
 from rest_framework import exceptions
 from rest_framework.response import Response
 
-from collab.exceptions import CorkboardError, ServiceUnavailable
+from collab.exceptions import CorkboardError, ServiceUnavailable, error_body, error_headers
 
 logger = logging.getLogger(__name__)
+
+__all__ = ["error_body", "error_headers"]
 
 # A dependency (PostgreSQL, Redis) failing: the request may succeed if retried later.
 DEPENDENCY_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError, RedisError)
@@ -64,22 +66,6 @@ class InsufficientScope(exceptions.PermissionDenied):
 class SessionRequired(exceptions.PermissionDenied):
     error_code = "session_required"
     default_detail = "Sign in with a browser session to manage tokens; a token cannot."
-
-
-def error_body(code: str, message: str, detail: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Return the error shape; ``detail`` only when there is something to say per field."""
-    body: dict[str, Any] = {"error": code, "message": message}
-    if detail:
-        body["detail"] = detail
-    return body
-
-
-def error_headers(error: CorkboardError) -> dict[str, str]:
-    """Return the headers that go with a domain error (``Retry-After`` if it says when)."""
-    retry_after = getattr(error, "retry_after", None)
-    if retry_after is not None:
-        return {"Retry-After": str(retry_after)}
-    return {}
 
 
 def dependency_failure(exc: BaseException | None) -> ServiceUnavailable | None:

@@ -13,6 +13,7 @@ from api.views.comments import CommentViewSet
 from api.views.fallback import NoRouteView
 from api.views.labels import LabelViewSet
 from api.views.reports import ReportView
+from api.views.stream import BoardStreamView
 from api.views.tokens import TokenViewSet
 from api.views.webhooks import DeliveryViewSet, WebhookViewSet
 from api.views.workspaces import MemberViewSet, WorkspaceViewSet
@@ -81,6 +82,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="board-snapshot",
     ),
     path("boards/<int:pk>/events/", BoardViewSet.as_view({"get": "events"}), name="board-events"),
+    # Under Daphne, project.asgi routes this path to realtime.stream before Django.
+    path("boards/<int:pk>/stream/", BoardStreamView.as_view(), name="board-stream"),
     path("labels/", LabelViewSet.as_view(COLLECTION), name="label-list"),
     path("labels/<int:pk>/", LabelViewSet.as_view(ITEM), name="label-detail"),
     path("columns/", ColumnViewSet.as_view(COLLECTION), name="column-list"),

@@ -79,3 +79,19 @@ class ServiceUnavailable(CorkboardError):
     status = 503
     default_message = "A service Corkboard depends on is unavailable; try again shortly."
     retry_after = 5
+
+
+def error_body(code: str, message: str, detail: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Return the error shape; ``detail`` only when there is something to say per field."""
+    body: dict[str, Any] = {"error": code, "message": message}
+    if detail:
+        body["detail"] = detail
+    return body
+
+
+def error_headers(error: CorkboardError) -> dict[str, str]:
+    """Return the headers that go with a domain error (``Retry-After`` if it says when)."""
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after is not None:
+        return {"Retry-After": str(retry_after)}
+    return {}

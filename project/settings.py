@@ -304,6 +304,8 @@ PRESENCE_PREFIX = env.str("PRESENCE_PREFIX", default=env.str("CHANNEL_PREFIX", d
 # Every this many seconds each process reads the head seq of its subscribed boards and
 # gap-fills sockets that stayed behind for a whole interval (a dropped publish).
 REALTIME_SWEEP_SECONDS = env.float("REALTIME_SWEEP_SECONDS", default=2.0)
+# An event stream (GET /api/v1/boards/<id>/stream/) writes a ": ping" comment this often.
+SSE_HEARTBEAT_SECONDS = env.float("SSE_HEARTBEAT_SECONDS", default=15.0)
 # A request thread waits at most this long for its after-commit publish.
 REALTIME_PUBLISH_WAIT_SECONDS = env.float("REALTIME_PUBLISH_WAIT_SECONDS", default=1.0)
 # On SIGTERM a Daphne process closes its sockets (1012) and waits this long at most

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from channels.security.websocket import WebsocketDenier
@@ -29,10 +29,17 @@ from django.http.request import split_domain_port, validate_host
 from django.utils.crypto import constant_time_compare
 
 from accounts import revocations
+from accounts.models import TokenScope
 from accounts.tickets import TicketClaim, ticket_spend, ticket_user
+from collab.exceptions import Forbidden, NotAuthenticated
+from collab.services.tokens import token_authenticate
 from realtime import outage
 from realtime.db import db_read
+from realtime.groups import session_group, token_group, user_group
 from realtime.publish import session_digest
+
+if TYPE_CHECKING:
+    from realtime.hub import Hub
 
 Scope = dict[str, Any]
 
@@ -198,6 +205,81 @@ def credential_alive(scope: Scope) -> bool:
         except Exception as error:  # the cache is down: ask the database
             outage.report("re-checking a socket's credential", error)
     return _alive_in_database(scope, user)
+
+
+class InsufficientScope(Forbidden):
+    code = "insufficient_scope"
+
+
+def _bearer(scope: Scope) -> str | None:
+    """Return the token of an ``Authorization: Bearer`` header, or None without one."""
+    parts = (header(scope, b"authorization") or "").split()
+    if not parts or parts[0].lower() != "bearer":
+        return None
+    if len(parts) != 2:
+        raise NotAuthenticated("Invalid Authorization header: use 'Bearer <token>'.")
+    return parts[1]
+
+
+def stream_user(scope: Scope) -> Scope:
+    """Authenticate an HTTP request by bearer token or session cookie, as the REST API does.
+
+    Return the scope with ``user``, ``auth`` and ``credential`` set as a socket's are,
+    so :func:`credential_alive` and :func:`control_groups` apply to it. Raise
+    :class:`NotAuthenticated` or, for a token without the ``read`` scope,
+    :class:`InsufficientScope`.
+    """
+    checked_at = time.monotonic()
+    plaintext = _bearer(scope)
+    if plaintext is not None:
+        token = token_authenticate(plaintext)
+        if not token.has_scope(TokenScope.READ):
+            raise InsufficientScope("This token lacks the 'read' scope.")
+        credential = {"token": token.pk, "session": None}
+        return {
+            **scope,
+            "user": token.user,
+            "auth": "token",
+            "credential": credential,
+            CHECKED_AT: checked_at,
+        }
+    session = _session_store(scope)
+    user, checked_at = session_user(session)
+    if not user.is_authenticated:
+        raise NotAuthenticated("Authentication credentials were not provided.")
+    return {**scope, "user": user, "auth": "session", "session": session, CHECKED_AT: checked_at}
+
+
+def control_groups(scope: Scope) -> list[str]:
+    """Return the groups whose messages end a connection: its user, session or token."""
+    groups = [user_group(scope["user"].pk)]
+    if scope.get("auth") == "session":
+        session_key = getattr(scope.get("session"), "session_key", None)
+        if session_key:
+            groups.append(session_group(session_digest(session_key)))
+    credential = scope.get("credential") or {}
+    if credential.get("session"):
+        groups.append(session_group(credential["session"]))
+    if credential.get("token"):
+        groups.append(token_group(credential["token"]))
+    return groups
+
+
+async def join_control_groups(hub: Hub, member: Any, scope: Scope) -> list[str] | None:
+    """Join a connection (socket or stream) to its control groups; return them.
+
+    ``None``, with nothing joined, if its credential ended before the join
+    (:func:`credential_alive`). The hub calls ``member.control(kind)`` on a
+    suspension, a log-out or a revocation.
+    """
+    groups = control_groups(scope)
+    for group in groups:
+        await hub.join(group, member)
+    if await db_read(credential_alive)(scope):
+        return groups
+    for group in groups:
+        hub.leave(group, member)
+    return None
 
 
 class SocketAuthMiddleware:

@@ -36,14 +36,12 @@ from django.conf import settings
 from collab.exceptions import BadRequest, CorkboardError, RateLimited
 from realtime import hub as hubs
 from realtime import metrics, presence, sweep
-from realtime.auth import credential_alive
+from realtime.auth import join_control_groups
 from realtime.db import db_read
 from realtime.delivery import Delivery, Subscription
-from realtime.groups import session_group, token_group, user_group
 from realtime.hub import Hub
 from realtime.protocol import ClientMessage, Ping, Presence, Subscribe, Unsubscribe, parse
-from realtime.publish import session_digest
-from realtime.replay import Replay, card_on_board, replay_since
+from realtime.replay import Replay, card_on_board
 from realtime.shutdown import CLOSE_TRY_AGAIN_LATER
 from realtime.socket_log import SocketLog
 from realtime.throttle import TokenBucket
@@ -133,29 +131,9 @@ class BoardConsumer(Delivery, AsyncWebsocketConsumer):
     async def _join_control_groups(self) -> bool:
         """Join the groups that can close this socket; False if its credential has ended."""
         assert self.hub is not None
-        self._control = self._control_groups()
-        for group in self._control:
-            await self.hub.join(group, self)
-        if await db_read(credential_alive)(self.scope):
-            return True
-        for group in self._control:
-            self.hub.leave(group, self)
-        self._control = []
-        return False
-
-    def _control_groups(self) -> list[str]:
-        """Return the groups that can close this socket: its user, session or token."""
-        groups = [user_group(self.user.pk)]
-        if self.scope.get("auth") == "session":
-            session_key = getattr(self.scope.get("session"), "session_key", None)
-            if session_key:
-                groups.append(session_group(session_digest(session_key)))
-        credential = self.scope.get("credential") or {}
-        if credential.get("session"):
-            groups.append(session_group(credential["session"]))
-        if credential.get("token"):
-            groups.append(token_group(credential["token"]))
-        return groups
+        groups = await join_control_groups(self.hub, self, self.scope)
+        self._control = groups or []
+        return groups is not None
 
     def control(self, kind: str) -> None:
         """Close the socket for a suspension, a log-out or a revoked token (the hub)."""
@@ -226,39 +204,12 @@ class BoardConsumer(Delivery, AsyncWebsocketConsumer):
             metrics.SUBSCRIPTIONS.inc()
         else:
             self.hub.unsubscribe(board_id, previous)
-        # Hub first, replay second: every later event either is in the replay or arrives
-        # live, held (never sent) until the replay, which checks access, has been sent.
-        self.boards[board_id] = subscription
-        try:
-            await self.hub.subscribe(board_id, subscription)
-            replay: Replay = await db_read(replay_since)(self.user, board_id, since)
-        except BaseException:
-            if self.boards.get(board_id) is subscription:
-                await self._leave(board_id)
-            raise
-        self.log.subscribe(board_id)
-        async with self._delivery:
-            await self._send({"type": "subscribed", "board": board_id, "seq": replay.seq})
-            if replay.resync:
-                await self._resync(board_id)
-                subscription.last_seq = replay.seq
-            else:
-                for frame in replay.frames:
-                    await self._send_frame(frame, "replay")
-                if since is not None:
-                    metrics.REPLAYS.inc()
-                    metrics.REPLAYED_EVENTS.inc(len(replay.frames))
-                subscription.last_seq = replay.last_seq
-            while subscription.held and self.boards.get(board_id) is subscription:
-                held, subscription.held = subscription.held, []
-                for message in sorted(held, key=lambda m: m["seq"]):
-                    if self.boards.get(board_id) is not subscription:
-                        break
-                    await self._deliver(board_id, subscription, message)
-            subscription.syncing = False
-            subscription.live = self.boards.get(board_id) is subscription
-        if subscription.live:
+        if await self._follow(board_id, subscription, since):
             await self._send_frame(await self.hub.presence_frame(board_id), "presence")
+
+    async def _announce(self, board_id: int, replay: Replay) -> None:
+        self.log.subscribe(board_id)
+        await self._send({"type": "subscribed", "board": board_id, "seq": replay.seq})
 
     async def _unsubscribe(self, board_id: int) -> None:
         if board_id not in self.boards:

@@ -21,7 +21,7 @@ from django.conf import settings
 from collab.event_types import REGISTRY
 from realtime import metrics, outage
 from realtime.db import db_read
-from realtime.replay import missed_between
+from realtime.replay import Replay, missed_between, replay_since
 from realtime.wire import Writer
 
 # How often a slow socket's send buffer is looked at until it drains.
@@ -61,15 +61,57 @@ class Delivery:
     user: Any
     boards: dict[int, Subscription]
     writer: Writer
+    hub: Any
     _delivery: asyncio.Lock
 
     if TYPE_CHECKING:  # provided by the consumer
+
+        async def _announce(self, board_id: int, replay: Replay) -> None: ...
 
         async def _leave(self, board_id: int) -> None: ...
 
         async def _send(self, message: dict[str, Any]) -> None: ...
 
         async def _send_frame(self, frame: str, kind: str) -> bool: ...
+
+    # Following a board: the replay guarantee.
+
+    async def _follow(self, board_id: int, subscription: Subscription, since: int | None) -> bool:
+        """Follow a board from ``since``: hub first, replay second, then what came live.
+
+        Every later event either is in the replay or arrives live, held (never sent)
+        until the replay, which checks access, has been sent; then the held events go
+        out in seq order, without duplicates. Return whether the subscription is live.
+        """
+        self.boards[board_id] = subscription
+        try:
+            await self.hub.subscribe(board_id, subscription)
+            replay: Replay = await db_read(replay_since)(self.user, board_id, since)
+        except BaseException:
+            if self.boards.get(board_id) is subscription:
+                await self._leave(board_id)
+            raise
+        async with self._delivery:
+            await self._announce(board_id, replay)
+            if replay.resync:
+                await self._resync(board_id, replay.seq)
+                subscription.last_seq = replay.seq
+            else:
+                for frame in replay.frames:
+                    await self._send_frame(frame, "replay")
+                if since is not None:
+                    metrics.REPLAYS.inc()
+                    metrics.REPLAYED_EVENTS.inc(len(replay.frames))
+                subscription.last_seq = replay.last_seq
+            while subscription.held and self.boards.get(board_id) is subscription:
+                held, subscription.held = subscription.held, []
+                for message in sorted(held, key=lambda m: m["seq"]):
+                    if self.boards.get(board_id) is not subscription:
+                        break
+                    await self._deliver(board_id, subscription, message)
+            subscription.syncing = False
+            subscription.live = self.boards.get(board_id) is subscription
+        return subscription.live
 
     # What the hub hands over.
 
@@ -136,7 +178,7 @@ class Delivery:
         while subscription.lag_to is not None and self.boards.get(board_id) is subscription:
             target = subscription.lag_to
             if target - subscription.last_seq > settings.EVENT_REPLAY_LIMIT:
-                await self._resync(board_id)
+                await self._resync(board_id, target)
                 subscription.last_seq = target
             elif subscription.last_seq < target:
                 before = subscription.last_seq
@@ -219,7 +261,7 @@ class Delivery:
             return True
         if missed and missed[0].seq != subscription.last_seq + 1:
             # Pruned from history meanwhile: the client must reload the board.
-            await self._resync(board_id)
+            await self._resync(board_id, before - 1)
             subscription.last_seq = before - 1
             return True
         for event in missed:
@@ -263,7 +305,11 @@ class Delivery:
             )
         return False
 
-    async def _resync(self, board_id: int) -> None:
-        """Tell the client to reload the board: the events it missed are gone."""
+    async def _resync(self, board_id: int, head: int) -> None:
+        """Tell the client to reload the board: the events it missed are gone.
+
+        ``head`` is the seq it continues from (the socket's client reads it from the
+        snapshot it reloads).
+        """
         metrics.RESYNCS.inc()
         await self._send({"type": "resync", "board": board_id})

@@ -33,7 +33,7 @@ import logging
 import time
 import weakref
 from collections.abc import Callable, Coroutine
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -44,11 +44,17 @@ from realtime.groups import board_group
 from realtime.wire import Frame
 
 if TYPE_CHECKING:
-    from realtime.consumers import BoardConsumer, Subscription
+    from realtime.consumers import Subscription
 
 logger = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 7.0
+
+
+class Controlled(Protocol):
+    """A connection a control group can end: a socket or an event stream."""
+
+    def control(self, kind: str) -> None: ...
 
 
 class Hub:
@@ -58,7 +64,7 @@ class Hub:
         self.layer = layer
         self.channel = channel
         self.boards: dict[int, set[Subscription]] = {}
-        self.groups: dict[str, set[BoardConsumer]] = {}
+        self.groups: dict[str, set[Controlled]] = {}
         self.presence_frames: dict[int, str] = {}
         self.joined: set[str] = set()
         # Failed joins, with what says whether the group is still wanted.
@@ -88,11 +94,11 @@ class Hub:
                 self._reconcile(board_group(board_id), lambda: board_id in self.boards)
             )
 
-    async def join(self, group: str, socket: BoardConsumer) -> None:
+    async def join(self, group: str, socket: Controlled) -> None:
         self.groups.setdefault(group, set()).add(socket)
         await self._reconcile(group, lambda: group in self.groups)
 
-    def leave(self, group: str, socket: BoardConsumer) -> None:
+    def leave(self, group: str, socket: Controlled) -> None:
         members = self.groups.get(group)
         if members is None:
             return

@@ -1,7 +1,11 @@
-"""Websocket routes."""
+"""Websocket routes, and the HTTP route served by a consumer (the event stream)."""
 
 from django.urls import path
 
 from realtime.consumers import BoardConsumer
+from realtime.stream import BoardStream
 
 websocket_urlpatterns = [path("ws/", BoardConsumer.as_asgi())]
+http_urlpatterns = [
+    path("api/v1/boards/<int:board_id>/stream/", BoardStream.as_asgi()),
+]

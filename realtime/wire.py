@@ -21,6 +21,8 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any, Protocol
 
+from collab.streams import event_block
+
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 _OPCODE_TEXT_FIN = 0x81
@@ -41,17 +43,25 @@ def text_frame(payload: bytes) -> bytes:
 class Frame:
     """One message for many sockets: its text, and its wire bytes built on first use."""
 
-    __slots__ = ("_wire", "text")
+    __slots__ = ("_sse", "_wire", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._wire: bytes | None = None
+        self._sse: bytes | None = None
 
     @property
     def wire(self) -> bytes:
         if self._wire is None:
             self._wire = text_frame(self.text.encode())
         return self._wire
+
+    @property
+    def sse(self) -> bytes:
+        """Return the event stream's block for this frame (empty: not for the stream)."""
+        if self._sse is None:
+            self._sse = event_block(self.text) or b""
+        return self._sse
 
 
 class Writer(Protocol):
@@ -128,6 +138,67 @@ class QueueWriter:
                 try:
                     await self.send({"type": "websocket.send", "text": frame.text})
                 except Exception:  # the socket went away: its disconnect cleans up
+                    self.closed = True
+                    self.queue.clear()
+                    self.queued = 0
+        finally:
+            self.task = None
+
+    async def flush(self, timeout: float) -> None:
+        task = self.task
+        if task is not None:
+            with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(asyncio.shield(task), timeout)
+
+
+class StreamWriter:
+    """An event stream's response body: SSE blocks handed to ``send`` in order by one task.
+
+    Takes the hub's frames (written as their :attr:`Frame.sse` block; presence is not
+    part of the stream) and blocks of its own (heartbeats, resync); :meth:`end` ends
+    the response after what is queued.
+    """
+
+    __slots__ = ("closed", "queue", "queued", "send", "task")
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+        self.queue: deque[bytes | None] = deque()
+        self.queued = 0
+        self.task: asyncio.Task[None] | None = None
+        self.closed = False
+
+    def write(self, frame: Frame) -> bool:
+        block = frame.sse
+        return self.write_block(block) if block else not self.closed
+
+    def write_block(self, block: bytes | None) -> bool:
+        """Queue a block (``None`` ends the body); False if the stream is ending."""
+        if self.closed:
+            return False
+        self.closed = block is None
+        self.queue.append(block)
+        self.queued += len(block or b"")
+        if self.task is None:
+            self.task = asyncio.ensure_future(self._drain())
+        return True
+
+    def end(self) -> None:
+        """End the response once what is queued has been sent."""
+        self.write_block(None)
+
+    def buffered(self) -> int:
+        return self.queued
+
+    async def _drain(self) -> None:
+        try:
+            while self.queue:
+                block = self.queue.popleft()
+                self.queued -= len(block or b"")
+                message = {"type": "http.response.body", "body": block or b""}
+                try:
+                    await self.send({**message, "more_body": block is not None})
+                except Exception:  # the client went away: the stream ends
                     self.closed = True
                     self.queue.clear()
                     self.queued = 0

@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts import revocations
 from accounts.models import ApiToken, TokenScope
 from accounts.tokens import TOKEN_PREFIX, token_digest
-from collab.exceptions import Forbidden, NotFound
+from collab.exceptions import Forbidden, NotAuthenticated, NotFound
 from collab.permissions import AnyUser
 from collab.validation import clean_text, invalid
 from realtime.publish import disconnect_token
@@ -71,3 +71,26 @@ def token_touch(token: ApiToken) -> None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
+
+
+# Longer values cannot be one of our tokens; refusing them early spares a hash.
+_MAX_TOKEN_LENGTH = 200
+
+
+def token_authenticate(plaintext: str) -> ApiToken:
+    """Return the usable token ``plaintext`` names, its user selected, and touch it.
+
+    Raise :class:`NotAuthenticated` for an unknown, revoked or expired token or a
+    suspended user: the REST API's bearer authentication and the event stream share it.
+    """
+    if not plaintext.startswith(TOKEN_PREFIX) or len(plaintext) > _MAX_TOKEN_LENGTH:
+        raise NotAuthenticated("Invalid token.")
+    token = ApiToken.objects.select_related("user").filter(digest=token_digest(plaintext)).first()
+    if token is None:
+        raise NotAuthenticated("Invalid token.")
+    if not token.is_usable():
+        raise NotAuthenticated("This token is revoked or expired.")
+    if not token.user.is_active:
+        raise NotAuthenticated("This account is suspended.")
+    token_touch(token)
+    return token

@@ -33,6 +33,7 @@ CONTRACT = {
     "/api/v1/boards/{id}/": {"get", "patch", "delete"},
     "/api/v1/boards/{id}/snapshot/": {"get"},
     "/api/v1/boards/{id}/events/": {"get"},
+    "/api/v1/boards/{id}/stream/": {"get"},
     "/api/v1/boards/{id}/lock/": {"post"},
     "/api/v1/boards/{id}/unlock/": {"post"},
     "/api/v1/labels/": {"get", "post"},

@@ -391,6 +391,15 @@ IDS = [
     Case("events-after-negative", "GET", "/boards/@board@/events/?after=-1"),
     Case("events-limit-zero", "GET", "/boards/@board@/events/?limit=0"),
     Case("events-limit-huge", "GET", "/boards/@board@/events/?limit=100000000"),
+    Case("stream-since-negative", "GET", "/boards/@board@/stream/?since=-1"),
+    Case("stream-since-huge", "GET", "/boards/@board@/stream/?since=" + "9" * 30),
+    Case("stream-since-word", "GET", "/boards/@board@/stream/?since=abc"),
+    Case(
+        "stream-last-event-id-word",
+        "GET",
+        "/boards/@board@/stream/",
+        headers={"HTTP_LAST_EVENT_ID": "1 OR 1=1"},
+    ),
     Case("page-not-a-number", "GET", "/cards/?page=abc", status=404),
 ]
 

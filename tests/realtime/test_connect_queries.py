@@ -27,6 +27,7 @@ from rest_framework.test import APIClient
 
 import realtime.auth
 import realtime.consumers
+import realtime.delivery
 from accounts import revocations
 from accounts.tickets import ticket_issue
 from collab.exceptions import NotFound
@@ -299,6 +300,7 @@ def pool_queries(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
 
     monkeypatch.setattr(realtime.auth, "db_read", counting)
     monkeypatch.setattr(realtime.consumers, "db_read", counting)
+    monkeypatch.setattr(realtime.delivery, "db_read", counting)  # the replay (Delivery._follow)
     return calls
 
 

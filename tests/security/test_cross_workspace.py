@@ -53,6 +53,7 @@ PATH_ATTACKS = [
     Attack("unlock-board", "POST", "/boards/{rb}/unlock/"),
     Attack("read-snapshot", "GET", "/boards/{rb}/snapshot/"),
     Attack("read-events", "GET", "/boards/{rb}/events/?after=0"),
+    Attack("read-stream", "GET", "/boards/{rb}/stream/?since=0"),
     Attack("read-column", "GET", "/columns/{rc}/"),
     Attack("rename-column", "PATCH", "/columns/{rc}/", {"title": "Pwned"}),
     Attack("move-column", "POST", "/columns/{rc}/move/", {}),

@@ -25,6 +25,7 @@ READS = [
     "/boards/{rb}/",
     "/boards/{rb}/snapshot/",
     "/boards/{rb}/events/?after=0",
+    "/boards/{rb}/stream/?since=0",
     "/boards/?workspace={rw}",
     "/columns/?board={rb}",
     "/columns/{rc}/",
