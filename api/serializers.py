@@ -351,3 +351,23 @@ class DeliveryQuery(serializers.Serializer):  # type: ignore[type-arg]
         choices=["pending", "delivered", "failed"], required=False, help_text="Only these."
     )
     board = QueryIdField(required=False, help_text="Only this board's.")
+
+
+# notifications and watching
+
+
+class NotificationQuery(serializers.Serializer):  # type: ignore[type-arg]
+    unread = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="true: only unread; false: only read.",
+    )
+
+
+class ReadAllOutput(serializers.Serializer):  # type: ignore[type-arg]
+    marked = serializers.IntegerField(help_text="How many were unread.")
+
+
+class WatchOutput(serializers.Serializer):  # type: ignore[type-arg]
+    watching = serializers.BooleanField()

@@ -12,6 +12,7 @@ from api.views.columns import ColumnViewSet
 from api.views.comments import CommentViewSet
 from api.views.fallback import NoRouteView
 from api.views.labels import LabelViewSet
+from api.views.notifications import BoardWatchViewSet, CardWatchViewSet, NotificationViewSet
 from api.views.reports import ReportView
 from api.views.stream import BoardStreamView
 from api.views.tokens import TokenViewSet
@@ -19,6 +20,7 @@ from api.views.webhooks import DeliveryViewSet, WebhookViewSet
 from api.views.workspaces import MemberViewSet, WorkspaceViewSet
 
 COLLECTION: dict[str, Any] = {"get": "list", "post": "create"}
+WATCH: dict[str, Any] = {"post": "watch", "delete": "unwatch"}
 ITEM: dict[str, Any] = {"get": "retrieve", "patch": "partial_update", "delete": "destroy"}
 
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -84,6 +86,27 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("boards/<int:pk>/events/", BoardViewSet.as_view({"get": "events"}), name="board-events"),
     # Under Daphne, project.asgi routes this path to realtime.stream before Django.
     path("boards/<int:pk>/stream/", BoardStreamView.as_view(), name="board-stream"),
+    path("notifications/", NotificationViewSet.as_view({"get": "list"}), name="notification-list"),
+    path(
+        "notifications/read-all/",
+        NotificationViewSet.as_view({"post": "read_all"}),
+        name="notification-read-all",
+    ),
+    path(
+        "notifications/<int:pk>/read/",
+        NotificationViewSet.as_view({"post": "read"}),
+        name="notification-read",
+    ),
+    path(
+        "cards/<int:pk>/watch/",
+        CardWatchViewSet.as_view({"post": "watch", "delete": "unwatch"}),
+        name="card-watch",
+    ),
+    path(
+        "boards/<int:pk>/watch/",
+        BoardWatchViewSet.as_view({"post": "watch", "delete": "unwatch"}),
+        name="board-watch",
+    ),
     path("labels/", LabelViewSet.as_view(COLLECTION), name="label-list"),
     path("labels/<int:pk>/", LabelViewSet.as_view(ITEM), name="label-detail"),
     path("columns/", ColumnViewSet.as_view(COLLECTION), name="column-list"),

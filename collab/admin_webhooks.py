@@ -3,7 +3,7 @@
 Adding or changing an endpoint calls ``collab.services.webhooks`` (the form checks the
 URL and the event types with the same functions first, so that a refused URL shows on
 the form); the new secret is shown once, as a message. Deliveries are read-only, with
-a redeliver action.
+a redeliver action. Notifications and watches are shown read-only.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collab.admin_actions import ReadOnlyAdmin, ReadOnlyPermissions
 from collab.deliveries import ALL_EVENTS
 from collab.event_types import REGISTRY
 from collab.exceptions import CorkboardError
-from collab.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from collab.models import Notification, Watch, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from collab.services.webhooks import (
     clean_event_types,
     clean_url,
@@ -147,3 +147,33 @@ class WebhookAttemptAdmin(ReadOnlyAdmin):
     list_filter = ("succeeded",)
     list_select_related = ("delivery",)
     raw_id_fields = ("delivery",)
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ("user", "reason", "event_name", "card_title", "created_at", "read_at")
+    list_filter = ("reason", "event_name")
+    list_select_related = ("user",)
+    search_fields = ("user__username", "card_title")
+    fields = (
+        "user",
+        "reason",
+        "event_name",
+        "seq",
+        "board",
+        "card",
+        "card_title",
+        "actor",
+        "created_at",
+        "read_at",
+        "emailed_at",
+    )
+
+
+@admin.register(Watch)
+class WatchAdmin(ReadOnlyAdmin):
+    list_display = ("user", "card", "board", "watching", "assigned")
+    list_filter = ("watching", "assigned")
+    list_select_related = ("user", "card", "board")
+    search_fields = ("user__username",)
+    raw_id_fields = ("user", "board", "card")

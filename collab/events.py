@@ -21,6 +21,7 @@ from collab.deliveries import queue_deliveries, with_webhook_flag
 from collab.event_types import COMMENT_BODY_EVENTS, EventType
 from collab.exceptions import NotFound
 from collab.models import Board, Comment, Event
+from collab.notify import notify_for_event
 from collab.permissions import AnyUser
 from collab.representations import EventSerializer, represent
 from realtime.publish import publish_board_event
@@ -64,6 +65,7 @@ def record_event(*, board: Board, event: EventType, data: Payload, actor: AnyUse
         actor=actor if isinstance(actor, User) else None,
     )
     queue_deliveries(board, row)
+    notify_for_event(board, row, actor)
     transaction.on_commit(
         partial(
             publish_board_event, board.pk, row.seq, event.name, event_frame(row), payload.get("id")

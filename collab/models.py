@@ -402,3 +402,94 @@ class WebhookAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"attempt on delivery {self.delivery_id}: {self.status_code or self.error}"
+
+
+class Watch(models.Model):
+    """A user following a card or a board: notified of its changes and comments.
+
+    A card's creator, its commenters and its assignees watch it; anyone may stop.
+    ``assigned`` remembers that the user is an assignee, so that an assignment is
+    announced once, even to someone who stopped watching.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    board = models.ForeignKey(
+        Board, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    card = models.ForeignKey(
+        Card, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    watching = models.BooleanField(default=True)
+    assigned = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "card"],
+                condition=models.Q(card__isnull=False),
+                name="watch_one_per_card",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "board"],
+                condition=models.Q(card__isnull=True),
+                name="watch_one_per_board",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(card__isnull=False) | models.Q(board__isnull=False),
+                name="watch_names_a_card_or_a_board",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        target = f"card {self.card_id}" if self.card_id else f"board {self.board_id}"
+        return f"{self.user_id} watches {target}"
+
+
+class NotificationReason(models.TextChoices):
+    MENTIONED = "mentioned", "Mentioned"
+    ASSIGNED = "assigned", "Assigned"
+    COMMENTED = "commented", "Commented on a watched card"
+    CHANGED = "changed", "Changed a watched card"
+
+
+class Notification(models.Model):
+    """One event that concerns one user (never its actor): at most one per user and event."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="+")
+    card = models.ForeignKey(
+        Card, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    comment = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    event = models.ForeignKey(
+        Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    event_name = models.CharField(max_length=40)
+    seq = models.PositiveBigIntegerField()
+    reason = models.CharField(max_length=10, choices=NotificationReason.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The card's title when it happened, so that the inbox reads well after a rename.
+    card_title = models.CharField(max_length=500, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "board", "seq"], name="notification_one_per_user_and_event"
+            )
+        ]
+        indexes = [models.Index(fields=["user", "read_at", "-id"])]
+
+    def __str__(self) -> str:
+        return f"{self.reason} for {self.user_id}: {self.event_name} #{self.seq}"

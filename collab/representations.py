@@ -24,6 +24,7 @@ from collab.models import (
     Event,
     Label,
     Membership,
+    Notification,
     Reaction,
     Report,
     WebhookAttempt,
@@ -312,6 +313,35 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):  # type: ignore[ty
             "attempt_log",
         ]
         read_only_fields = fields
+
+
+class NotificationSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    """Something that happened that concerns the user, with why (``reason``)."""
+
+    actor = UserBriefSerializer(read_only=True, allow_null=True)
+    event = serializers.CharField(source="event_name", read_only=True)
+    unread = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = [
+            "id",
+            "board",
+            "card",
+            "comment",
+            "event",
+            "seq",
+            "reason",
+            "actor",
+            "card_title",
+            "created_at",
+            "read_at",
+            "unread",
+        ]
+        read_only_fields = fields
+
+    def get_unread(self, notification: Notification) -> bool:
+        return notification.read_at is None
 
 
 def represent(serializer_class: type[serializers.Serializer], instance: Any) -> dict[str, Any]:  # type: ignore[type-arg]

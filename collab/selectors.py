@@ -26,6 +26,7 @@ from collab.models import (
     Event,
     Label,
     Membership,
+    Notification,
     Reaction,
     WebhookDelivery,
     WebhookEndpoint,
@@ -322,3 +323,19 @@ def delivery_list(
     if board_id is not None:
         deliveries = deliveries.filter(board_id=board_id)
     return deliveries.prefetch_related("attempt_log").order_by("-id")
+
+
+def notification_list(*, user: AnyUser, unread: bool | None = None) -> QuerySet[Notification]:
+    """Return the user's notifications, newest first (only unread, or only read, if asked)."""
+    if not user.is_authenticated:
+        return Notification.objects.none()
+    notifications = Notification.objects.filter(user_id=user.pk)
+    if unread is not None:
+        notifications = notifications.filter(read_at__isnull=unread)
+    return notifications.select_related("actor").order_by("-id")
+
+
+def unread_count(*, user: AnyUser) -> int:
+    if not user.is_authenticated:
+        return 0
+    return Notification.objects.filter(user_id=user.pk, read_at=None).count()

@@ -139,6 +139,11 @@ class BoardConsumer(Delivery, AsyncWebsocketConsumer):
         """Close the socket for a suspension, a log-out or a revoked token (the hub)."""
         self._closing = asyncio.ensure_future(self.close(code=_CONTROL_CLOSES[kind]))
 
+    def notification(self, frame: str) -> None:
+        """Send the user a new notification (``collab.notify``), through the hub."""
+        if self.writer.write(Frame(frame)):
+            metrics.frame_sent("notification")
+
     async def close(self, code: int | None = None, reason: str | None = None) -> None:
         self._ended(code or 1000)
         await self.writer.flush(_FLUSH_SECONDS)

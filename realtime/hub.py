@@ -56,6 +56,8 @@ class Controlled(Protocol):
 
     def control(self, kind: str) -> None: ...
 
+    def notification(self, frame: str) -> None: ...
+
 
 class Hub:
     """This process's group memberships and the local sockets behind each."""
@@ -168,6 +170,9 @@ class Hub:
         elif kind in ("user.disconnect", "credential.ended"):
             for socket in list(self.groups.get(message.get("group", ""), ())):
                 socket.control(kind)
+        elif kind == "user.notification":
+            for socket in list(self.groups.get(message.get("group", ""), ())):
+                socket.notification(message["frame"])
 
     def board_event(self, message: dict[str, Any]) -> None:
         """Write one event to every local subscription of its board."""

@@ -75,6 +75,7 @@ FRAME_KINDS = (
     "gap_fill",
     "subscribed",
     "resync",
+    "notification",
     "presence",
     "error",
     "pong",

@@ -110,6 +110,11 @@ def disconnect_user(user_id: int) -> None:
     _group_send(user_group(user_id), {"type": "user.disconnect"})
 
 
+def publish_notification(user_id: int, frame: str) -> None:
+    """Send a new notification's ready-made JSON frame to the user's sockets, everywhere."""
+    _group_send(user_group(user_id), {"type": "user.notification", "frame": frame})
+
+
 def session_digest(session_key: str) -> str:
     """Return the digest that stands for a session key in group names and tickets."""
     return hashlib.sha256(session_key.encode()).hexdigest()

@@ -178,6 +178,9 @@ class BoardStream(Delivery, AsyncHttpConsumer):
     def control(self, kind: str) -> None:
         self._end(*_CONTROL_ERRORS[kind])
 
+    def notification(self, frame: str) -> None:
+        """A board's stream carries its events only; a user's notifications go to sockets."""
+
     async def close(self, code: int | None = None, reason: str | None = None) -> None:
         """End the stream (the graceful stop): the client resumes with Last-Event-ID."""
         self._ended.set()

@@ -33,6 +33,8 @@ ATOMIC = 2
 LOCATE_AND_LOCK = 3
 # The board's next seq and the Event row.
 RECORD = 2
+# collab.notify: the card's and the board's watches (more only where someone is told).
+WATCHES = 1
 
 
 @pytest.fixture
@@ -50,8 +52,8 @@ def _fresh(team: Team, card_id: int) -> dict[str, Any]:
 
 def test_card_create(team: Team, django_assert_num_queries: Any) -> None:
     make_card(team.member, team.todo, "first")
-    # + the last position in the column, the card.
-    with django_assert_num_queries(LOCATE_AND_LOCK + 2 + RECORD + ATOMIC):
+    # + the last position in the column, the card; the creator's new watch.
+    with django_assert_num_queries(LOCATE_AND_LOCK + 2 + RECORD + WATCHES + 1 + ATOMIC):
         card = card_create(actor=team.member, column_id=team.todo.pk, title="Ship")
     assert _last_event_data(team) == _fresh(team, card.pk)
 
@@ -59,8 +61,9 @@ def test_card_create(team: Team, django_assert_num_queries: Any) -> None:
 def test_card_create_with_assignees_and_labels(
     team: Team, labels: list[Label], django_assert_num_queries: Any
 ) -> None:
-    # + for each relation: the check that the ids belong here, the insert.
-    with django_assert_num_queries(LOCATE_AND_LOCK + 2 + 2 + 2 + RECORD + ATOMIC):
+    # + for each relation: the check that the ids belong here, the insert; the new
+    # watches, the members (to tell the viewer), the viewer's notification.
+    with django_assert_num_queries(LOCATE_AND_LOCK + 2 + 2 + 2 + RECORD + WATCHES + 3 + ATOMIC):
         card = card_create(
             actor=team.member,
             column_id=team.todo.pk,
@@ -78,7 +81,7 @@ def test_card_move(team: Team, labels: list[Label], django_assert_num_queries: A
     card = make_card(team.member, team.todo, "Move me", labels=[labels[0].pk])
     make_card(team.member, team.done, "already there")
     # + the target column, the last position there, the update, the relations' ids.
-    with django_assert_num_queries(LOCATE_AND_LOCK + 4 + RECORD + ATOMIC):
+    with django_assert_num_queries(LOCATE_AND_LOCK + 4 + RECORD + WATCHES + ATOMIC):
         card_move(actor=team.member, card_id=card.pk, column_id=team.done.pk)
     assert _last_event_data(team) == _fresh(team, card.pk)
 
@@ -89,7 +92,7 @@ def test_card_move_after_a_card(team: Team, django_assert_num_queries: Any) -> N
     make_card(team.member, team.done, "next")
     # + the target column, the anchor's and its neighbour's positions, the update,
     # the relations' ids.
-    with django_assert_num_queries(LOCATE_AND_LOCK + 5 + RECORD + ATOMIC):
+    with django_assert_num_queries(LOCATE_AND_LOCK + 5 + RECORD + WATCHES + ATOMIC):
         card_move(actor=team.member, card_id=card.pk, column_id=team.done.pk, after=anchor.pk)
     assert _last_event_data(team) == _fresh(team, card.pk)
 
@@ -97,7 +100,7 @@ def test_card_move_after_a_card(team: Team, django_assert_num_queries: Any) -> N
 def test_card_update(team: Team, labels: list[Label], django_assert_num_queries: Any) -> None:
     card = make_card(team.member, team.todo, "Old", assignees=[team.member.pk])
     # + the relations' ids, the update.
-    with django_assert_num_queries(LOCATE_AND_LOCK + 2 + RECORD + ATOMIC):
+    with django_assert_num_queries(LOCATE_AND_LOCK + 2 + RECORD + WATCHES + ATOMIC):
         card_update(actor=team.member, card_id=card.pk, title="New")
     assert _last_event_data(team) == _fresh(team, card.pk)
 
@@ -106,8 +109,10 @@ def test_card_update_of_assignees_writes_only_the_difference(
     team: Team, django_assert_num_queries: Any
 ) -> None:
     card = make_card(team.member, team.todo, "Old", assignees=[team.member.pk])
-    # + the relations' ids, the membership check, one delete, one insert, the update.
-    with django_assert_num_queries(LOCATE_AND_LOCK + 5 + RECORD + ATOMIC):
+    # + the relations' ids, the membership check, one delete, one insert, the update;
+    # the member is no longer an assignee, the viewer's watch, the members, the
+    # viewer's notification.
+    with django_assert_num_queries(LOCATE_AND_LOCK + 5 + RECORD + WATCHES + 4 + ATOMIC):
         card_update(actor=team.member, card_id=card.pk, assignees=[team.viewer.pk])
     data = _last_event_data(team)
     assert data == _fresh(team, card.pk)
@@ -117,7 +122,7 @@ def test_card_update_of_assignees_writes_only_the_difference(
 def test_comment_create(team: Team, django_assert_num_queries: Any) -> None:
     card = make_card(team.member, team.todo, "Discuss")
     # + the comment.
-    with django_assert_num_queries(LOCATE_AND_LOCK + 1 + RECORD + ATOMIC):
+    with django_assert_num_queries(LOCATE_AND_LOCK + 1 + RECORD + WATCHES + ATOMIC):
         comment = comment_create(actor=team.member, card_id=card.pk, body="Agreed")
     assert _last_event_data(team)["id"] == comment.pk
 

@@ -192,3 +192,31 @@ async def test_a_killed_process_leaves_no_presence_ghost_within_30_seconds(team)
             await bob.close()
     finally:
         doomed.stop()
+
+
+async def test_a_mention_reaches_the_users_sockets_on_both_processes(team, servers):
+    # The viewer has a socket on each process, subscribed to nothing in particular: the
+    # notification travels through the per-user group, not the board's.
+    sockets = [await _socket(base, team.viewer, team.board.pk) for base in servers]
+    headers = await database_sync_to_async(_bearer)(team.member)
+    card = await asyncio.to_thread(
+        requests.post,
+        f"{servers[1]}/api/v1/cards/",
+        json={"column": team.todo.pk, "title": "Review"},
+        headers=headers,
+        timeout=10,
+    )
+    comment = await asyncio.to_thread(
+        requests.post,
+        f"{servers[0]}/api/v1/comments/",
+        json={"card": card.json()["id"], "body": "@viewer can you look?"},
+        headers=headers,
+        timeout=10,
+    )
+    assert comment.status_code == 201, comment.text
+    for socket in sockets:
+        message = await _next(socket, "notification")
+        notification = message["notification"]
+        assert notification["reason"] == "mentioned" and notification["card"] == card.json()["id"]
+        assert notification["actor"]["username"] == "member" and notification["unread"]
+        await socket.close()

@@ -13,7 +13,16 @@ from django.db import connections
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-from collab.models import Board, Card, Column, Comment, Label, WebhookDelivery, Workspace
+from collab.models import (
+    Board,
+    Card,
+    Column,
+    Comment,
+    Label,
+    Notification,
+    WebhookDelivery,
+    Workspace,
+)
 from collab.services.labels import label_create
 from collab.services.webhooks import webhook_create
 from tests.api.conftest import session_for  # noqa: F401 (a fixture shared with the API tests)
@@ -46,6 +55,7 @@ class Rival:
     token_id: int
     webhook_id: int
     delivery_id: int
+    notification_id: int
 
     def ids(self) -> dict[str, int]:
         """Return the ids of these objects under the "r*" placeholders of request paths."""
@@ -61,6 +71,7 @@ class Rival:
             "rtoken": self.token_id,
             "rwebhook": self.webhook_id,
             "rdelivery": self.delivery_id,
+            "rnotification": self.notification_id,
         }
 
 
@@ -98,6 +109,7 @@ def rival(team: Team) -> Rival:
         token.pk,
         webhook.pk,
         delivery.pk,
+        Notification.objects.filter(user=member).latest("id").pk,
     )
 
 

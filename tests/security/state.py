@@ -15,7 +15,9 @@ from collab.models import (
     Event,
     Label,
     Membership,
+    Notification,
     Report,
+    Watch,
     WebhookDelivery,
     WebhookEndpoint,
     Workspace,
@@ -48,6 +50,8 @@ def db_state() -> dict[str, list[Any]]:
             Report,
             WebhookEndpoint,
             WebhookDelivery,
+            Notification,
+            Watch,
         )
     }
     state["CardAssignees"] = sorted(

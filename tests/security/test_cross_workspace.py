@@ -74,6 +74,10 @@ PATH_ATTACKS = [
     Attack("rename-label", "PATCH", "/labels/{rlabel}/", {"name": "pwned"}),
     Attack("delete-label", "DELETE", "/labels/{rlabel}/"),
     Attack("revoke-token", "DELETE", "/tokens/{rtoken}/", extra={"session": True}),
+    Attack("watch-card", "POST", "/cards/{rcard}/watch/"),
+    Attack("unwatch-card", "DELETE", "/cards/{rcard}/watch/"),
+    Attack("watch-board", "POST", "/boards/{rb}/watch/"),
+    Attack("read-their-notification", "POST", "/notifications/{rnotification}/read/"),
     Attack("list-webhooks", "GET", "/workspaces/{rw}/webhooks/"),
     Attack(
         "add-webhook",
@@ -288,7 +292,16 @@ def test_ids_of_another_workspace_are_refused_and_nothing_changes(
 
 @pytest.mark.parametrize(
     "path",
-    ["/workspaces/", "/boards/", "/columns/", "/cards/", "/comments/", "/labels/", "/tokens/"],
+    [
+        "/workspaces/",
+        "/boards/",
+        "/columns/",
+        "/cards/",
+        "/comments/",
+        "/labels/",
+        "/tokens/",
+        "/notifications/",
+    ],
 )
 def test_unfiltered_lists_never_show_another_workspaces_rows(team, rival, ids, session_for, path):
     client = session_for(team.owner)

@@ -146,6 +146,9 @@ SESSION_WRITES = [
         "/workspaces/{workspace}/webhooks/{webhook}/redeliver/",
         {"board": "{board}", "since": 0},
     ),
+    ("watch-card", "POST", "/cards/{card}/watch/", None),
+    ("unwatch-board", "DELETE", "/boards/{board}/watch/", None),
+    ("read-all-notifications", "POST", "/notifications/read-all/", None),
     ("delete-webhook", "DELETE", "/workspaces/{workspace}/webhooks/{webhook}/", None),
 ]
 
