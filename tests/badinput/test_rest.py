@@ -282,13 +282,6 @@ UNKNOWN_FIELDS = [
     Case(
         "notification-read-missing", "POST", "/notifications/99999999999999999999/read/", status=404
     ),
-    Case(
-        "watch-with-a-body",
-        "POST",
-        "/cards/@card@/watch/",
-        '{"watching": "yes"}',
-        status=(200, 400),
-    ),
     Case("comment-hidden-flag", "PATCH", "/comments/@comment@/", '{"body": "x", "hidden": false}'),
     Case("board-seq", "PATCH", "/boards/@board@/", '{"seq": 0}'),
     Case("empty-patch", "PATCH", "/cards/@card@/", "{}"),
