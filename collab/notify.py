@@ -17,7 +17,6 @@ and being assigned to it make the user watch it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -33,16 +32,16 @@ from collab.event_types import (
     COMMENT_CREATED,
     COMMENT_UPDATED,
 )
+from collab.markdown import MENTION
 from collab.models import Board, Event, Membership, Notification, NotificationReason, Watch
 
-MENTION = re.compile(r"(?<![\w@/.])@([A-Za-z0-9_.+-]{1,150})")
 CARD_EVENTS = {CARD_CREATED.name, CARD_UPDATED.name, CARD_MOVED.name, CARD_ARCHIVED.name}
 COMMENT_EVENTS = {COMMENT_CREATED.name, COMMENT_UPDATED.name}
 
 
 def mentioned_names(text: str) -> set[str]:
     """Return the lower-cased usernames ``text`` mentions as ``@name``."""
-    return {match.rstrip(".").lower() for match in MENTION.findall(text or "")}
+    return {match.lower() for match in MENTION.findall(text or "")}
 
 
 def notify_for_event(board: Board, row: Event, actor: Any) -> None:

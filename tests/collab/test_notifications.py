@@ -84,3 +84,21 @@ def test_a_description_mention_tells_once(team: Team) -> None:
     assert _told() == [("viewer", "mentioned")]
     card_update(actor=team.owner, card_id=card.pk, title="Spec v2")
     assert _told(reason="mentioned") == [("viewer", "mentioned")]
+
+
+@pytest.mark.parametrize(
+    ("text", "html"),
+    [
+        ("Hi @bob.", '<p>Hi <span class="mention">@bob</span>.</p>'),
+        ("mail a@b.example", "<p>mail a@b.example</p>"),
+        ("`@code`", "<p><code>@code</code></p>"),
+        (
+            '<span class="mention">@x</span>',
+            '<p>&lt;span class="mention"&gt;<span class="mention">@x</span>&lt;/span&gt;</p>',
+        ),
+    ],
+)
+def test_mentions_are_drawn_in_markdown_for_anyone(text: str, html: str) -> None:
+    from collab.markdown import render_markdown
+
+    assert render_markdown(text) == html
