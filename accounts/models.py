@@ -10,6 +10,9 @@ from django.utils import timezone
 class User(AbstractUser):
     """A Corkboard user; ``is_active=False`` means suspended everywhere."""
 
+    # Unread notifications are emailed as a digest unless the user opts out.
+    email_digests = models.BooleanField(default=True)
+
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
 

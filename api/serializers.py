@@ -111,6 +111,10 @@ class SignupInput(InputSerializer):
     password = StrictCharField()
 
 
+class MeUpdateInput(InputSerializer):
+    email_digests = StrictBooleanField(help_text="false: no digest emails of unread notifications.")
+
+
 class LoginInput(InputSerializer):
     username = StrictCharField()
     password = StrictCharField()

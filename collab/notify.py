@@ -96,6 +96,8 @@ def notify_for_event(board: Board, row: Event, actor: Any) -> None:
         return
     members = members or _members(board.workspace_id)
     recipients = [uid for uid in reasons if uid in members]
+    if not recipients:
+        return
     title = _card_title(data, card_id, is_comment)
     created = Notification.objects.bulk_create(
         Notification(
@@ -113,7 +115,10 @@ def notify_for_event(board: Board, row: Event, actor: Any) -> None:
         for uid in recipients
     )
     if created:
+        from collab.services.digests import schedule_digests
         from collab.services.notifications import publish_notifications
+
+        schedule_digests(recipients, created)
 
         ids = [notification.pk for notification in created]
         transaction.on_commit(lambda: publish_notifications(ids))

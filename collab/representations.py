@@ -48,7 +48,7 @@ class UserBriefSerializer(serializers.ModelSerializer):  # type: ignore[type-arg
 class MeSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     class Meta:
         model = User
-        fields = ["id", "username", "email", "date_joined", "is_staff"]
+        fields = ["id", "username", "email", "date_joined", "is_staff", "email_digests"]
         read_only_fields = fields
 
 

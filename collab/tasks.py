@@ -11,3 +11,11 @@ def deliver_webhooks(endpoint_id: int, board_id: int) -> None:
     from collab.services.webhooks import deliver_next
 
     deliver_next(endpoint_id=endpoint_id, board_id=board_id)
+
+
+@task()
+def send_digest(user_id: int) -> None:
+    """Email a user their unread notifications not emailed yet (collab/services/digests.py)."""
+    from collab.services.digests import digest_send
+
+    digest_send(user_id=user_id)

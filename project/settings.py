@@ -350,6 +350,11 @@ WEBHOOK_DISABLE_AFTER = env.int("WEBHOOK_DISABLE_AFTER", default=8)
 WEBHOOK_SECRET_GRACE_SECONDS = env.int("WEBHOOK_SECRET_GRACE_SECONDS", default=24 * 3600)
 # Allow targets on loopback, private and link-local networks (self-hosted receivers).
 WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
+
+# Unread notifications are emailed this many minutes after the first one (one digest).
+NOTIFICATION_DIGEST_MINUTES = env.float("NOTIFICATION_DIGEST_MINUTES", default=60.0)
+# The address people open Corkboard at, for links in email.
+PUBLIC_URL = env.str("PUBLIC_URL", default="http://127.0.0.1:8000")
 # The serving processes' garbage collector (project/gc_tuning.py): startup objects frozen
 # and a first-generation threshold of GC_GEN0_THRESHOLD allocations (CPython: 700).
 GC_TUNING = env.bool("GC_TUNING", default=True)

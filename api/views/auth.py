@@ -24,10 +24,21 @@ from api.errors import InvalidCredentials
 from api.features import MeOutput
 from api.permissions import CsrfProtected
 from api.schema import errors
-from api.serializers import CsrfTokenOutput, LoginInput, SignupInput, WsTicketOutput
+from api.serializers import (
+    CsrfTokenOutput,
+    LoginInput,
+    MeUpdateInput,
+    SignupInput,
+    WsTicketOutput,
+)
 from api.throttling import AnonThrottle, LoginThrottle, SignupThrottle
 from api.views.base import ApiView, no_content
-from collab.services.users import session_end, session_ticket_ref, user_signup
+from collab.services.users import (
+    session_end,
+    session_ticket_ref,
+    user_set_email_digests,
+    user_signup,
+)
 
 _TAGS = ["auth"]
 
@@ -141,3 +152,12 @@ class MeView(ApiView):
     @extend_schema(tags=["me"], responses={200: MeOutput, **errors(403)})
     def get(self, request: Request) -> Response:
         return _me(request, request.user)
+
+    @extend_schema(
+        tags=["me"], request=MeUpdateInput, responses={200: MeOutput, **errors(400, 403)}
+    )
+    def patch(self, request: Request) -> Response:
+        data = self.parsed(MeUpdateInput)
+        return _me(
+            request, user_set_email_digests(actor=request.user, enabled=data["email_digests"])
+        )

@@ -12,8 +12,9 @@ from django.utils import timezone
 from accounts import revocations
 from accounts.models import User as StoredUser
 from accounts.tickets import tickets_void_session
-from collab.exceptions import Conflict, Forbidden, NotFound
+from collab.exceptions import Conflict, Forbidden, NotAuthenticated, NotFound
 from collab.permissions import AnyUser, is_moderator
+from collab.services.guards import stored_user
 from collab.validation import clean_text, invalid
 from realtime.publish import disconnect_session, disconnect_user, session_digest
 
@@ -106,3 +107,13 @@ def _cut_off(user_id: int) -> None:
     """Close a suspended user's sockets; the mark first, for sockets still connecting."""
     revocations.mark_user_suspended(user_id)
     disconnect_user(user_id)
+
+
+def user_set_email_digests(*, actor: AnyUser, enabled: bool) -> StoredUser:
+    """Turn the actor's own email digests of unread notifications on or off."""
+    if not actor.is_authenticated:
+        raise NotAuthenticated()
+    user = stored_user(actor)
+    StoredUser.objects.filter(pk=user.pk).update(email_digests=enabled)
+    user.email_digests = enabled
+    return user

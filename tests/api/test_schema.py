@@ -27,7 +27,7 @@ CONTRACT = {
     "/api/v1/auth/login/": {"post"},
     "/api/v1/auth/logout/": {"post"},
     "/api/v1/auth/ws-ticket/": {"post"},
-    "/api/v1/me/": {"get"},
+    "/api/v1/me/": {"get", "patch"},
     "/api/v1/tokens/": {"get", "post"},
     "/api/v1/tokens/{id}/": {"delete"},
     "/api/v1/workspaces/": {"get", "post"},

@@ -62,8 +62,9 @@ def test_card_create_with_assignees_and_labels(
     team: Team, labels: list[Label], django_assert_num_queries: Any
 ) -> None:
     # + for each relation: the check that the ids belong here, the insert; the new
-    # watches, the members (to tell the viewer), the viewer's notification.
-    with django_assert_num_queries(LOCATE_AND_LOCK + 2 + 2 + 2 + RECORD + WATCHES + 3 + ATOMIC):
+    # watches, the members (to tell the viewer), the viewer's notification, whether a
+    # digest is queued for them already, the digest task.
+    with django_assert_num_queries(LOCATE_AND_LOCK + 2 + 2 + 2 + RECORD + WATCHES + 5 + ATOMIC):
         card = card_create(
             actor=team.member,
             column_id=team.todo.pk,
@@ -111,8 +112,8 @@ def test_card_update_of_assignees_writes_only_the_difference(
     card = make_card(team.member, team.todo, "Old", assignees=[team.member.pk])
     # + the relations' ids, the membership check, one delete, one insert, the update;
     # the member is no longer an assignee, the viewer's watch, the members, the
-    # viewer's notification.
-    with django_assert_num_queries(LOCATE_AND_LOCK + 5 + RECORD + WATCHES + 4 + ATOMIC):
+    # viewer's notification, the digest check and task.
+    with django_assert_num_queries(LOCATE_AND_LOCK + 5 + RECORD + WATCHES + 6 + ATOMIC):
         card_update(actor=team.member, card_id=card.pk, assignees=[team.viewer.pk])
     data = _last_event_data(team)
     assert data == _fresh(team, card.pk)
