@@ -445,7 +445,9 @@ def test_event_is_recorded_once_and_published_after_commit(
         assert published == [], "published before the transaction committed"
     expected = prepared.expected(result)
 
-    assert len(callbacks) == len(boards)
+    # One publish per board; a change that concerns someone also publishes their
+    # notifications (collab.notify), in a callback of its own.
+    assert len(published) == len(boards) <= len(callbacks)
     assert sorted((p.board_id, p.seq) for p in published) == sorted(
         (board.pk, before[board.pk] + 1) for board in boards
     )

@@ -3,6 +3,7 @@
 import { api } from "./client";
 import type {
   ApiToken,
+  AppNotification,
   Board,
   Card,
   Column,
@@ -135,4 +136,11 @@ export const tokens = {
 export const reports = {
   create: (targetType: "comment" | "card", targetId: number, reason: string) =>
     api<unknown>("/reports/", { method: "POST", body: { target_type: targetType, target_id: targetId, reason } }),
+};
+
+export const notifications = {
+  recent: (unreadOnly = false) =>
+    api<Page<AppNotification>>(`/notifications/${unreadOnly ? "?unread=true" : ""}`),
+  read: (id: number) => api<AppNotification>(`/notifications/${id}/read/`, { method: "POST" }),
+  readAll: () => api<{ marked: number }>("/notifications/read-all/", { method: "POST" }),
 };

@@ -158,3 +158,21 @@ export interface EventsPage {
   seq: number;
   has_more: boolean;
 }
+
+export type NotificationReason = "mentioned" | "assigned" | "commented" | "changed";
+
+/** Something that concerns the user (GET /api/v1/notifications/). */
+export interface AppNotification {
+  id: number;
+  board: number;
+  card: number | null;
+  comment: number | null;
+  event: string;
+  seq: number;
+  reason: NotificationReason;
+  actor: UserBrief | null;
+  card_title: string;
+  created_at: string;
+  read_at: string | null;
+  unread: boolean;
+}

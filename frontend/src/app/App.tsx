@@ -15,6 +15,7 @@ import { WorkspacesScreen } from "../screens/WorkspacesScreen";
 import { LiveRegion } from "./announcer";
 import { Avatar } from "./Avatar";
 import { ConnectionIndicator } from "./ConnectionIndicator";
+import { Inbox } from "./Inbox";
 import { Link, matchRoute, navigate, usePath } from "./router";
 import { SessionContext, type Session } from "./session";
 import { Toasts, toast } from "./toasts";
@@ -46,6 +47,7 @@ function TopBar({ session, path }: { session: Session; path: string }) {
       </nav>
       <div className="topbar-spacer" />
       <ConnectionIndicator connection={session.connection} />
+      <Inbox connection={session.connection} />
       <div className="user-chip" data-testid="current-user" data-username={session.me.username}>
         <Avatar username={session.me.username} size="sm" />
         <span className="user-name">{session.me.username}</span>

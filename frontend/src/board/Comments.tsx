@@ -4,6 +4,7 @@ import { useEffect, useState, type FormEvent } from "react";
 
 import { REACTIONS, type Comment, type ReactionName } from "../api/types";
 import { Avatar } from "../app/Avatar";
+import { splitMentions } from "../app/notifications";
 import { useBoard } from "./context";
 import { relativeTime } from "./dates";
 
@@ -142,7 +143,15 @@ function CommentItem({ comment }: { comment: Comment }) {
           </form>
         ) : (
           <p className="comment-body" data-testid="comment-body">
-            {comment.body}
+            {splitMentions(comment.body).map((part, index) =>
+              part.mention ? (
+                <span key={index} className="mention">
+                  {part.text}
+                </span>
+              ) : (
+                part.text
+              ),
+            )}
           </p>
         )}
         {!pending && !comment.hidden && <Reactions comment={comment} canReact={can.editCards} />}

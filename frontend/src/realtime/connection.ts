@@ -4,7 +4,7 @@
  * can trust (live only once every board is subscribed and caught up).
  */
 
-import type { BoardEvent, EventsPage } from "../api/types";
+import type { AppNotification, BoardEvent, EventsPage } from "../api/types";
 import { BoardChannel } from "./channel";
 import { parseServerMessage, type ClientMessage, type PresenceMember, type ServerMessage } from "./protocol";
 
@@ -99,6 +99,7 @@ export class Connection {
   private socket: SocketLike | null = null;
   private channels = new Map<number, BoardChannel>();
   private listeners = new Set<(status: ConnectionStatus) => void>();
+  private notificationListeners = new Set<(notification: AppNotification) => void>();
   private current: ConnectionStatus = { kind: "connecting" };
   private attempt = 0;
   /** Set when a socket drops, cleared once live again: tells "reconnecting" from "connecting". */
@@ -158,6 +159,12 @@ export class Connection {
     this.dropSocket();
     this.channels.clear();
     this.setStatus({ kind: "offline" });
+  }
+
+  /** Call `listener` with every notification the server sends this user. */
+  onNotification(listener: (notification: AppNotification) => void): () => void {
+    this.notificationListeners.add(listener);
+    return () => this.notificationListeners.delete(listener);
   }
 
   onStatus(listener: (status: ConnectionStatus) => void): () => void {
@@ -293,6 +300,9 @@ export class Connection {
         break;
       }
       case "pong":
+        break;
+      case "notification":
+        for (const listener of this.notificationListeners) listener(message.notification);
         break;
     }
     this.refreshStatus();

@@ -1,6 +1,6 @@
 /** Websocket messages of `/ws/`, mirroring the server's protocol table in DESIGN.md. */
 
-import type { BoardEvent, UserBrief } from "../api/types";
+import type { AppNotification, BoardEvent, UserBrief } from "../api/types";
 
 /**
  * Every board event name: held equal to the server's registry (collab/event_types.py)
@@ -100,7 +100,14 @@ export interface ErrorMessage {
   board?: number;
 }
 
+/** A new notification for this user (sent to every socket of theirs). */
+export interface NotificationMessage {
+  type: "notification";
+  notification: AppNotification;
+}
+
 export type ServerMessage =
+  | NotificationMessage
   | SubscribedMessage
   | EventMessage
   | ResyncMessage
@@ -136,6 +143,10 @@ export function parseServerMessage(text: string): ServerMessage | null {
         : null;
     case "pong":
       return { type: "pong" };
+    case "notification":
+      return isRecord(value.notification) && typeof value.notification.id === "number"
+        ? (value as unknown as NotificationMessage)
+        : null;
     case "error":
       return {
         type: "error",
