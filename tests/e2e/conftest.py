@@ -37,6 +37,8 @@ SERVER_ENV = {
     # Several log-ins per test from one address would trip the production login throttle.
     "THROTTLE_LOGIN": "100000/min",
     "THROTTLE_SIGNUP": "100000/min",
+    # The webhook receivers of the tests listen on 127.0.0.1.
+    "WEBHOOK_ALLOW_PRIVATE": "1",
     # Only the test process needs the escape hatch below (empty = unset for Django).
     "DJANGO_ALLOW_ASYNC_UNSAFE": "",
 }

@@ -16,6 +16,8 @@ import type {
   ReactionName,
   Role,
   Snapshot,
+  Webhook,
+  WebhookDelivery,
   Workspace,
 } from "./types";
 
@@ -143,4 +145,19 @@ export const notifications = {
     api<Page<AppNotification>>(`/notifications/${unreadOnly ? "?unread=true" : ""}`),
   read: (id: number) => api<AppNotification>(`/notifications/${id}/read/`, { method: "POST" }),
   readAll: () => api<{ marked: number }>("/notifications/read-all/", { method: "POST" }),
+};
+
+export const webhooks = {
+  list: (workspace: number) => listAll<Webhook>(`/workspaces/${workspace}/webhooks/`),
+  create: (workspace: number, body: { url: string; event_types: string[]; description: string }) =>
+    api<Webhook>(`/workspaces/${workspace}/webhooks/`, { method: "POST", body }),
+  update: (workspace: number, id: number, body: Partial<Pick<Webhook, "url" | "event_types" | "description" | "active">>) =>
+    api<Webhook>(`/workspaces/${workspace}/webhooks/${id}/`, { method: "PATCH", body }),
+  remove: (workspace: number, id: number) => api<null>(`/workspaces/${workspace}/webhooks/${id}/`, { method: "DELETE" }),
+  rotateSecret: (workspace: number, id: number) =>
+    api<Webhook>(`/workspaces/${workspace}/webhooks/${id}/rotate-secret/`, { method: "POST" }),
+  deliveries: (workspace: number, id: number) =>
+    api<Page<WebhookDelivery>>(`/workspaces/${workspace}/webhooks/${id}/deliveries/`),
+  redeliver: (workspace: number, id: number, delivery: number) =>
+    api<WebhookDelivery>(`/workspaces/${workspace}/webhooks/${id}/deliveries/${delivery}/redeliver/`, { method: "POST" }),
 };

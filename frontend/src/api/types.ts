@@ -176,3 +176,45 @@ export interface AppNotification {
   read_at: string | null;
   unread: boolean;
 }
+
+/** A webhook of a workspace (GET /api/v1/workspaces/{id}/webhooks/). */
+export interface Webhook {
+  id: number;
+  workspace: number;
+  url: string;
+  description: string;
+  event_types: string[];
+  active: boolean;
+  disabled_reason: string;
+  failures_in_a_row: number;
+  secret_rotated: boolean;
+  previous_secret_expires_at: string | null;
+  created_at: string;
+  updated_at: string;
+  /** Only in the answer that creates it or rotates its secret. */
+  secret?: string;
+}
+
+export interface WebhookAttempt {
+  started_at: string;
+  duration_ms: number;
+  status_code: number | null;
+  response_excerpt: string;
+  error: string;
+  succeeded: boolean;
+}
+
+export interface WebhookDelivery {
+  id: number;
+  endpoint: number;
+  board: number;
+  seq: number;
+  event_name: string;
+  message_id: string;
+  state: "pending" | "delivered" | "failed";
+  attempts: number;
+  next_attempt_at: string;
+  created_at: string;
+  finished_at: string | null;
+  attempt_log: WebhookAttempt[];
+}

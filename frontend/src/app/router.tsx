@@ -32,7 +32,7 @@ export type Route =
   | { name: "login" }
   | { name: "signup" }
   | { name: "workspaces" }
-  | { name: "workspace"; id: number; tab: "boards" | "members" }
+  | { name: "workspace"; id: number; tab: "boards" | "members" | "webhooks" }
   | { name: "board"; id: number; card: number | null; activity: boolean }
   | { name: "tokens" }
   | { name: "not_found" };
@@ -48,6 +48,7 @@ export function matchRoute(path: string): Route {
   if (head === "w" && second && /^\d+$/.test(second)) {
     if (parts.length === 2) return { name: "workspace", id: Number(second), tab: "boards" };
     if (third === "members" && parts.length === 3) return { name: "workspace", id: Number(second), tab: "members" };
+    if (third === "webhooks" && parts.length === 3) return { name: "workspace", id: Number(second), tab: "webhooks" };
   }
   if (head === "b" && second && /^\d+$/.test(second)) {
     if (parts.length === 2) return { name: "board", id: Number(second), card: null, activity: false };

@@ -32,6 +32,35 @@ export type EventName =
   | "label.updated"
   | "label.deleted";
 
+/** Every event name (the record makes the compiler hold it to the union). */
+const EVENT_NAME_SET: Record<EventName, true> = {
+  "board.updated": true,
+  "board.deleted": true,
+  "board.locked": true,
+  "board.unlocked": true,
+  "column.created": true,
+  "column.updated": true,
+  "column.moved": true,
+  "column.deleted": true,
+  "card.created": true,
+  "card.updated": true,
+  "card.moved": true,
+  "card.archived": true,
+  "card.deleted": true,
+  "comment.created": true,
+  "comment.updated": true,
+  "comment.deleted": true,
+  "comment.hidden": true,
+  "comment.reacted": true,
+  "member.added": true,
+  "member.updated": true,
+  "member.removed": true,
+  "label.created": true,
+  "label.updated": true,
+  "label.deleted": true,
+};
+export const EVENT_NAMES = Object.keys(EVENT_NAME_SET) as EventName[];
+
 export type PresenceState = "viewing" | "editing";
 
 // Client → server.

@@ -1,4 +1,4 @@
-/** One workspace: its boards, and its members with their roles. */
+/** One workspace: its boards, its members with their roles, and (admins) its webhooks. */
 
 import { useState, type FormEvent } from "react";
 
@@ -10,6 +10,7 @@ import { Link, navigate } from "../app/router";
 import { useSession } from "../app/session";
 import { toast } from "../app/toasts";
 import { useResource } from "../app/useResource";
+import { WebhooksTab } from "./WebhooksTab";
 
 const RANK: Record<Role, number> = { viewer: 0, member: 1, admin: 2, owner: 3 };
 
@@ -213,7 +214,7 @@ function MembersTab({ workspace }: { workspace: Workspace }) {
   );
 }
 
-export function WorkspaceScreen({ id, tab }: { id: number; tab: "boards" | "members" }) {
+export function WorkspaceScreen({ id, tab }: { id: number; tab: "boards" | "members" | "webhooks" }) {
   const workspace = useResource(() => workspacesApi.get(id), [id], 60000);
   if (workspace.error && !workspace.data) {
     return (
@@ -253,8 +254,21 @@ export function WorkspaceScreen({ id, tab }: { id: number; tab: "boards" | "memb
         >
           Members
         </Link>
+        {isAdmin(data?.role) && (
+          <Link
+            to={`/w/${id}/webhooks`}
+            role="tab"
+            aria-selected={tab === "webhooks"}
+            className={tab === "webhooks" ? "tab active" : "tab"}
+            data-testid="tab-webhooks"
+          >
+            Webhooks
+          </Link>
+        )}
       </div>
-      {data && (tab === "boards" ? <BoardsTab workspace={data} /> : <MembersTab workspace={data} />)}
+      {data && tab === "boards" && <BoardsTab workspace={data} />}
+      {data && tab === "members" && <MembersTab workspace={data} />}
+      {data && tab === "webhooks" && <WebhooksTab workspace={data} />}
     </div>
   );
 }
