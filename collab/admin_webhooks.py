@@ -12,8 +12,10 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 
 from collab.admin_actions import ReadOnlyAdmin, ReadOnlyPermissions
 from collab.deliveries import ALL_EVENTS
@@ -25,11 +27,17 @@ from collab.services.webhooks import (
     clean_url,
     delivery_redeliver,
     webhook_create,
+    webhook_redeliver_since,
     webhook_rotate_secret,
     webhook_update,
 )
 
 EVENT_CHOICES = [(ALL_EVENTS, "every event"), *((name, name) for name in sorted(REGISTRY))]
+
+
+class RedeliverSinceForm(forms.Form):
+    board = forms.IntegerField(min_value=1, help_text="The board's id.")
+    since = forms.IntegerField(min_value=0, help_text="Events with a greater seq are sent.")
 
 
 class WebhookForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -65,7 +73,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     search_fields = ("url", "workspace__name")
     raw_id_fields = ("workspace",)
     readonly_fields = ("disabled_reason", "failures_in_a_row", "previous_secret_expires_at")
-    actions = ["rotate_secret", "turn_on", "turn_off"]
+    actions = ["rotate_secret", "turn_on", "turn_off", "redeliver_since"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = super().get_readonly_fields(request, obj)
@@ -101,6 +109,40 @@ class WebhookEndpointAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             self.message_user(
                 request, f"{endpoint.url}: new secret (shown this once): {secret}", messages.WARNING
             )
+
+    @admin.action(description="Redeliver a board's events since a seq")
+    def redeliver_since(
+        self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]
+    ) -> TemplateResponse | None:
+        form = RedeliverSinceForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            for endpoint in queryset:
+                try:
+                    queued = webhook_redeliver_since(
+                        actor=request.user,
+                        endpoint_id=endpoint.pk,
+                        board_id=form.cleaned_data["board"],
+                        since=form.cleaned_data["since"],
+                    )
+                except CorkboardError as error:
+                    self.message_user(request, f"{endpoint}: {error.message}", messages.ERROR)
+                else:
+                    self.message_user(request, f"{endpoint}: {queued} queued.", messages.SUCCESS)
+            return None
+        selected = list(queryset)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Redeliver since a seq",
+            "opts": self.model._meta,
+            "objects": [str(endpoint) for endpoint in selected],
+            "pks": [endpoint.pk for endpoint in selected],
+            "form": form,
+            "action": "redeliver_since",
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "media": self.media,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/webhook_redeliver_since.html", context)
 
     @admin.action(description="Turn on (resumes the queued deliveries)")
     def turn_on(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:

@@ -83,3 +83,32 @@ def test_rotate_and_redeliver_actions(root: Client, team: Team, settings: Any) -
     )
     delivery.refresh_from_db()
     assert delivery.state == DeliveryState.PENDING
+
+
+def test_redeliver_since_a_seq_from_the_admin(root: Client, team: Team, settings: Any) -> None:
+    settings.WEBHOOK_ALLOW_PRIVATE = True
+    make_card(team.member, team.todo, "Before the webhook")
+    endpoint, _ = webhook_create(
+        actor=team.owner,
+        workspace_id=team.board.workspace_id,
+        url="http://127.0.0.1:9/",
+        event_types=["card.created"],
+    )
+    changelist = reverse("admin:collab_webhookendpoint_changelist")
+    asked = root.post(changelist, {"action": "redeliver_since", "_selected_action": [endpoint.pk]})
+    assert asked.status_code == 200 and "Redeliver since a seq" in asked.content.decode()
+    done = root.post(
+        changelist,
+        {
+            "action": "redeliver_since",
+            "_selected_action": [endpoint.pk],
+            "apply": "yes",
+            "board": team.board.pk,
+            "since": 0,
+        },
+        follow=True,
+    )
+    assert "1 queued." in done.content.decode()
+    assert (
+        WebhookDelivery.objects.filter(endpoint=endpoint, state=DeliveryState.PENDING).count() == 1
+    )
