@@ -99,12 +99,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path(
         "cards/<int:pk>/watch/",
-        CardWatchViewSet.as_view({"post": "watch", "delete": "unwatch"}),
+        CardWatchViewSet.as_view({"get": "state", **WATCH}),
         name="card-watch",
     ),
     path(
         "boards/<int:pk>/watch/",
-        BoardWatchViewSet.as_view({"post": "watch", "delete": "unwatch"}),
+        BoardWatchViewSet.as_view(WATCH),
         name="board-watch",
     ),
     path("labels/", LabelViewSet.as_view(COLLECTION), name="label-list"),

@@ -28,6 +28,7 @@ from collab.models import (
     Membership,
     Notification,
     Reaction,
+    Watch,
     WebhookDelivery,
     WebhookEndpoint,
     Workspace,
@@ -339,3 +340,9 @@ def unread_count(*, user: AnyUser) -> int:
     if not user.is_authenticated:
         return 0
     return Notification.objects.filter(user_id=user.pk, read_at=None).count()
+
+
+def card_watching(*, user: AnyUser, card_id: int) -> bool:
+    """Return whether the user watches the card (404 if they cannot read it)."""
+    card_get_for_user(user=user, card_id=card_id)
+    return Watch.objects.filter(user_id=cast(int, user.pk), card_id=card_id, watching=True).exists()

@@ -10,7 +10,7 @@ from api.schema import errors
 from api.serializers import NotificationQuery, ReadAllOutput, WatchOutput
 from api.views.base import ApiViewSet, represented
 from collab.representations import NotificationSerializer
-from collab.selectors import notification_list, unread_count
+from collab.selectors import card_watching, notification_list, unread_count
 from collab.services.notifications import (
     notification_mark_read,
     notifications_mark_all_read,
@@ -51,6 +51,10 @@ class NotificationViewSet(ApiViewSet):
 
 class CardWatchViewSet(ApiViewSet):
     """Watching a card: its changes and comments become notifications."""
+
+    @extend_schema(tags=_TAGS, responses={200: WatchOutput, **errors(403, 404)})
+    def state(self, request: Request, pk: int) -> Response:
+        return Response({"watching": card_watching(user=request.user, card_id=pk)})
 
     @extend_schema(tags=_TAGS, request=None, responses={200: WatchOutput, **errors(403, 404)})
     def watch(self, request: Request, pk: int) -> Response:

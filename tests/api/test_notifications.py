@@ -51,11 +51,15 @@ def test_nobody_reads_or_marks_anothers_notifications(team: Team) -> None:
 def test_watch_and_unwatch_a_card_and_a_board(team: Team) -> None:
     card = make_card(team.owner, team.todo, "Launch")
     viewer = client_for(team.viewer)
+    assert viewer.get(f"{API}/cards/{card.pk}/watch/").json() == {"watching": False}
     assert viewer.post(f"{API}/cards/{card.pk}/watch/").json() == {"watching": True}
+    assert viewer.get(f"{API}/cards/{card.pk}/watch/").json() == {"watching": True}
+    assert client_for(team.owner).get(f"{API}/cards/{card.pk}/watch/").json() == {"watching": True}
     assert viewer.delete(f"{API}/cards/{card.pk}/watch/").json() == {"watching": False}
     assert viewer.post(f"{API}/boards/{team.board.pk}/watch/").json() == {"watching": True}
     outsider = client_for(team.outsider)
     assert_error(outsider.post(f"{API}/cards/{card.pk}/watch/"), 404, "not_found")
+    assert_error(outsider.get(f"{API}/cards/{card.pk}/watch/"), 404, "not_found")
     assert_error(outsider.post(f"{API}/boards/{team.board.pk}/watch/"), 404, "not_found")
 
 

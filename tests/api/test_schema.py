@@ -14,7 +14,7 @@ CONTRACT = {
     "/api/v1/notifications/": {"get"},
     "/api/v1/notifications/read-all/": {"post"},
     "/api/v1/notifications/{id}/read/": {"post"},
-    "/api/v1/cards/{id}/watch/": {"post", "delete"},
+    "/api/v1/cards/{id}/watch/": {"get", "post", "delete"},
     "/api/v1/boards/{id}/watch/": {"post", "delete"},
     "/api/v1/workspaces/{workspace_id}/webhooks/": {"get", "post"},
     "/api/v1/workspaces/{workspace_id}/webhooks/{id}/": {"get", "patch", "delete"},

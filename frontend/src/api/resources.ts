@@ -161,3 +161,8 @@ export const webhooks = {
   redeliver: (workspace: number, id: number, delivery: number) =>
     api<WebhookDelivery>(`/workspaces/${workspace}/webhooks/${id}/deliveries/${delivery}/redeliver/`, { method: "POST" }),
 };
+
+export const watching = {
+  card: (id: number) => api<{ watching: boolean }>(`/cards/${id}/watch/`),
+  setCard: (id: number, on: boolean) => api<{ watching: boolean }>(`/cards/${id}/watch/`, { method: on ? "POST" : "DELETE" }),
+};

@@ -6,6 +6,7 @@ import type { Card } from "../api/types";
 import { Avatar } from "../app/Avatar";
 import { CardSidebar } from "./CardSidebar";
 import { Comments } from "./Comments";
+import { WatchButton } from "./WatchButton";
 import { useBoard } from "./context";
 import { Markdown } from "./Markdown";
 
@@ -219,6 +220,7 @@ export function CardPanel({ cardId, onClose }: { cardId: number; onClose: () => 
           <>
             <div className="panel-header">
               <TitleEditor card={card} />
+              <WatchButton cardId={card.id} />
               <p className="muted small">
                 in <strong>{column?.title ?? "…"}</strong>
                 {others.length > 0 && (
