@@ -75,6 +75,7 @@ PATH_ATTACKS = [
     Attack("delete-label", "DELETE", "/labels/{rlabel}/"),
     Attack("revoke-token", "DELETE", "/tokens/{rtoken}/", extra={"session": True}),
     Attack("watch-card", "POST", "/cards/{rcard}/watch/"),
+    Attack("read-card-watch", "GET", "/cards/{rcard}/watch/"),
     Attack("unwatch-card", "DELETE", "/cards/{rcard}/watch/"),
     Attack("watch-board", "POST", "/boards/{rb}/watch/"),
     Attack("read-their-notification", "POST", "/notifications/{rnotification}/read/"),
