@@ -26,7 +26,7 @@ class NotificationViewSet(ApiViewSet):
     @extend_schema(
         tags=_TAGS,
         parameters=[NotificationQuery],
-        responses={200: NotificationSerializer(many=True), **errors(400, 403)},
+        responses={200: NotificationSerializer(many=True), **errors(400, 403, 404)},
         description="Newest first. The `X-Unread-Count` header counts every unread one.",
     )
     def list(self, request: Request) -> Response:

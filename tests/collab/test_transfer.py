@@ -205,7 +205,9 @@ def test_users_are_matched_by_username_and_never_created(team: Team) -> None:
     document = board_export(board_id=team.board.pk)
     document["cards"][0]["created_by"] = "ghost"
     document["cards"][0]["assignees"] = ["carol", "ghost", "viewer"]
-    document["comments"].append({**document["comments"][0], "id": 999, "author": "nobody"})
+    # An id of its own whatever the sequence has reached (a fixed 999 can be the first's).
+    other_id = document["comments"][0]["id"] + 1
+    document["comments"].append({**document["comments"][0], "id": other_id, "author": "nobody"})
     target = make_workspace(team.owner, "Elsewhere")
     users_before = set(type(carol).objects.values_list("username", flat=True))
 
