@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 
 import type { WebhookAttempt } from "../api/types";
 import { EVENT_NAMES } from "../realtime/protocol";
-import { eventTypeGroups, eventTypesText, lastAttemptText, toggleEventType } from "./webhooks";
+import { attemptsText, eventTypeGroups, eventTypesText, lastAttemptText, toggleEventType } from "./webhooks";
 
 const attempt: WebhookAttempt = {
   started_at: "2026-12-03T10:00:00Z",
@@ -21,6 +21,12 @@ describe("webhooks", () => {
     expect(lastAttemptText({ attempt_log: [attempt, failed] })).toBe("HTTP 500 in 12 ms: Oops");
     const refused = { ...attempt, status_code: null, error: "Connection refused", succeeded: false };
     expect(lastAttemptText({ attempt_log: [refused] })).toBe("Connection refused");
+  });
+
+  it("counts the attempts of this try and of every try", () => {
+    expect(attemptsText({ attempts: 1, attempt_log: [attempt] })).toBe("1");
+    expect(attemptsText({ attempts: 0, attempt_log: [attempt] })).toBe("0 (1 in all)");
+    expect(attemptsText({ attempts: 1, attempt_log: [attempt, attempt] })).toBe("1 (2 in all)");
   });
 
   it("words an endpoint's event types", () => {

@@ -26,6 +26,12 @@ export function lastAttemptText(delivery: Pick<WebhookDelivery, "attempt_log">):
   return excerpt ? `${answer}: ${excerpt}` : answer;
 }
 
+/** The attempts since the delivery was last queued, and all of them when it was redelivered. */
+export function attemptsText(delivery: Pick<WebhookDelivery, "attempts" | "attempt_log">): string {
+  const total = delivery.attempt_log.length;
+  return total > delivery.attempts ? `${delivery.attempts} (${total} in all)` : String(delivery.attempts);
+}
+
 /** An endpoint's event types as a line: "every event" or the names. */
 export function eventTypesText(eventTypes: string[]): string {
   if (eventTypes.includes("*")) return "every event";

@@ -7,7 +7,7 @@ import { webhooks as webhooksApi } from "../api/resources";
 import type { Webhook, WebhookDelivery, Workspace } from "../api/types";
 import { toast } from "../app/toasts";
 import { useResource } from "../app/useResource";
-import { eventTypeGroups, eventTypesText, formatMoment, lastAttemptText, toggleEventType } from "../app/webhooks";
+import { attemptsText, eventTypeGroups, eventTypesText, formatMoment, lastAttemptText, toggleEventType } from "../app/webhooks";
 import type { EventName } from "../realtime/protocol";
 
 const STATES = ["", "pending", "delivered", "failed"] as const;
@@ -107,7 +107,7 @@ function Deliveries({ workspace, hook }: { workspace: Workspace; hook: Webhook }
               <td>
                 <span className={`badge delivery-${delivery.state}`}>{delivery.state}</span>
               </td>
-              <td>{delivery.attempts}</td>
+              <td data-testid="delivery-attempts">{attemptsText(delivery)}</td>
               <td className="muted">{lastAttemptText(delivery)}</td>
               <td title={delivery.created_at}>{formatMoment(delivery.created_at)}</td>
               <td className="align-right">
