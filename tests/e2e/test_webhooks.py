@@ -138,6 +138,17 @@ def test_an_owner_adds_a_webhook_and_redelivers_from_the_browser(
         last = receiver.received()[-1]
         assert last["verified"] and last["signatures"] == 2
         assert last["webhook_id"] == message_id
+
+        # Every wanted event of a board after a seq, again: here the one card.created.
+        expect(row).to_contain_text("Roadmap")
+        replay = hook.get_by_test_id("webhook-replay")
+        expect(replay.get_by_test_id("webhook-replay-board")).to_have_value(str(team.board.pk))
+        replay.get_by_test_id("webhook-replay-since").fill("0")
+        replay.get_by_test_id("webhook-replay-submit").click()
+        expect(page.get_by_test_id("toast").last).to_contain_text("1 event of Roadmap queued again")
+        wait_for(lambda: len(receiver.received()) == 4, what="the board's events again")
+        assert receiver.received()[-1]["webhook_id"] == message_id
+        assert receiver.received()[-1]["verified"]
         page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=ARTIFACTS / "webhooks-rotated.png", full_page=True)
     finally:

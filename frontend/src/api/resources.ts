@@ -159,6 +159,9 @@ export const webhooks = {
   /** The newest page of a webhook's deliveries, of one state ("" for all). */
   deliveries: (workspace: number, id: number, state: "" | WebhookDelivery["state"] = "") =>
     api<Page<WebhookDelivery>>(`/workspaces/${workspace}/webhooks/${id}/deliveries/${state ? `?state=${state}` : ""}`),
+  /** Send again every event of one board after seq `since` that the webhook wants. */
+  redeliverSince: (workspace: number, id: number, body: { board: number; since: number }) =>
+    api<{ queued: number }>(`/workspaces/${workspace}/webhooks/${id}/redeliver/`, { method: "POST", body }),
   redeliver: (workspace: number, id: number, delivery: number) =>
     api<WebhookDelivery>(`/workspaces/${workspace}/webhooks/${id}/deliveries/${delivery}/redeliver/`, { method: "POST" }),
 };

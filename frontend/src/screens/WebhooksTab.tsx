@@ -3,8 +3,8 @@
 import { useState, type FormEvent } from "react";
 
 import { errorMessage } from "../api/client";
-import { webhooks as webhooksApi } from "../api/resources";
-import type { Webhook, WebhookDelivery, Workspace } from "../api/types";
+import { boards as boardsApi, webhooks as webhooksApi } from "../api/resources";
+import type { Board, Webhook, WebhookDelivery, Workspace } from "../api/types";
 import { toast } from "../app/toasts";
 import { useResource } from "../app/useResource";
 import { attemptsText, eventTypeGroups, eventTypesText, formatMoment, lastAttemptText, toggleEventType } from "../app/webhooks";
@@ -47,7 +47,53 @@ function SecretCallout({ hook, rotated, onDismiss }: { hook: Webhook; rotated: b
   );
 }
 
+function Replay({ workspace, hook, boards, onQueued }: { workspace: Workspace; hook: Webhook; boards: Board[]; onQueued: () => void }) {
+  const [board, setBoard] = useState("");
+  const [since, setSince] = useState("0");
+  const chosen = board || String(boards[0]?.id ?? "");
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    try {
+      const { queued } = await webhooksApi.redeliverSince(workspace.id, hook.id, { board: Number(chosen), since: Number(since) });
+      const title = boards.find((b) => String(b.id) === chosen)?.title ?? "the board";
+      toast(`${queued} ${queued === 1 ? "event" : "events"} of ${title} queued again.`, "success");
+      onQueued();
+    } catch (error) {
+      toast(errorMessage(error), "error");
+    }
+  };
+  if (boards.length === 0) return null;
+  return (
+    <form className="webhook-replay" onSubmit={submit} data-testid="webhook-replay">
+      <span className="muted">Send again every event of</span>
+      <select value={chosen} onChange={(e) => setBoard(e.target.value)} aria-label="Board" data-testid="webhook-replay-board">
+        {boards.map((b) => (
+          <option key={b.id} value={b.id}>
+            {b.title}
+          </option>
+        ))}
+      </select>
+      <label className="check">
+        <span className="muted">after seq</span>
+        <input
+          type="number"
+          min={0}
+          value={since}
+          onChange={(e) => setSince(e.target.value)}
+          className="webhook-replay-since"
+          data-testid="webhook-replay-since"
+        />
+      </label>
+      <button type="submit" className="btn btn-sm" disabled={!chosen || since === "" || Number(since) < 0} data-testid="webhook-replay-submit">
+        Redeliver
+      </button>
+    </form>
+  );
+}
+
 function Deliveries({ workspace, hook }: { workspace: Workspace; hook: Webhook }) {
+  const boards = useResource(() => boardsApi.list(workspace.id), [workspace.id]);
+  const boardTitle = (id: number) => boards.data?.find((b) => b.id === id)?.title;
   const [state, setState] = useState<StateFilter>("");
   const list = useResource(() => webhooksApi.deliveries(workspace.id, hook.id, state), [workspace.id, hook.id, state]);
   const redeliver = async (delivery: WebhookDelivery) => {
@@ -85,6 +131,7 @@ function Deliveries({ workspace, hook }: { workspace: Workspace; hook: Webhook }
           {errorMessage(list.error)}
         </p>
       )}
+      <Replay workspace={workspace} hook={hook} boards={boards.data ?? []} onQueued={() => list.reload()} />
       <table className="table">
         <thead>
           <tr>
@@ -103,6 +150,7 @@ function Deliveries({ workspace, hook }: { workspace: Workspace; hook: Webhook }
             <tr key={delivery.id} data-testid="delivery-row" data-state={delivery.state} data-message-id={delivery.message_id}>
               <td>
                 <code>{delivery.event_name}</code> <span className="muted">#{delivery.seq}</span>
+                {boardTitle(delivery.board) && <div className="muted">{boardTitle(delivery.board)}</div>}
               </td>
               <td>
                 <span className={`badge delivery-${delivery.state}`}>{delivery.state}</span>
@@ -186,6 +234,8 @@ export function WebhooksTab({ workspace }: { workspace: Workspace }) {
     try {
       await webhooksApi.remove(workspace.id, hook.id);
       list.set((current) => current?.filter((h) => h.id !== hook.id));
+      setShown((current) => (current?.hook.id === hook.id ? null : current));
+      if (open === hook.id) setOpen(null);
     } catch (error) {
       toast(errorMessage(error), "error");
     }
