@@ -156,8 +156,12 @@ export const webhooks = {
   remove: (workspace: number, id: number) => api<null>(`/workspaces/${workspace}/webhooks/${id}/`, { method: "DELETE" }),
   rotateSecret: (workspace: number, id: number) =>
     api<Webhook>(`/workspaces/${workspace}/webhooks/${id}/rotate-secret/`, { method: "POST" }),
-  deliveries: (workspace: number, id: number) =>
-    api<Page<WebhookDelivery>>(`/workspaces/${workspace}/webhooks/${id}/deliveries/`),
+  /** The newest page of a webhook's deliveries, of one state ("" for all). */
+  deliveries: (workspace: number, id: number, state: "" | WebhookDelivery["state"] = "") =>
+    api<Page<WebhookDelivery>>(`/workspaces/${workspace}/webhooks/${id}/deliveries/${state ? `?state=${state}` : ""}`),
+  /** Send again every event of one board after seq `since` that the webhook wants. */
+  redeliverSince: (workspace: number, id: number, body: { board: number; since: number }) =>
+    api<{ queued: number }>(`/workspaces/${workspace}/webhooks/${id}/redeliver/`, { method: "POST", body }),
   redeliver: (workspace: number, id: number, delivery: number) =>
     api<WebhookDelivery>(`/workspaces/${workspace}/webhooks/${id}/deliveries/${delivery}/redeliver/`, { method: "POST" }),
 };

@@ -3,12 +3,15 @@
 import { useState, type FormEvent } from "react";
 
 import { errorMessage } from "../api/client";
-import { webhooks as webhooksApi } from "../api/resources";
-import type { Webhook, WebhookDelivery, Workspace } from "../api/types";
+import { boards as boardsApi, webhooks as webhooksApi } from "../api/resources";
+import type { Board, Webhook, WebhookDelivery, Workspace } from "../api/types";
 import { toast } from "../app/toasts";
 import { useResource } from "../app/useResource";
-import { formatDate } from "../board/dates";
-import { EVENT_NAMES } from "../realtime/protocol";
+import { attemptsText, eventTypeGroups, eventTypesText, formatMoment, lastAttemptText, toggleEventType } from "../app/webhooks";
+import type { EventName } from "../realtime/protocol";
+
+const STATES = ["", "pending", "delivered", "failed"] as const;
+type StateFilter = (typeof STATES)[number];
 
 function SecretCallout({ hook, rotated, onDismiss }: { hook: Webhook; rotated: boolean; onDismiss: () => void }) {
   const copy = async () => {
@@ -22,7 +25,15 @@ function SecretCallout({ hook, rotated, onDismiss }: { hook: Webhook; rotated: b
   return (
     <div className="callout callout-success" role="status" data-testid="webhook-secret-callout">
       <strong>{rotated ? "New signing secret" : "Webhook added"} for {hook.url}.</strong> Copy the secret now: it will not be
-      shown again.{rotated && " The previous secret keeps signing deliveries for 24 hours, beside the new one."}
+      shown again.
+      {rotated && (
+        <>
+          {" "}
+          The previous secret keeps signing deliveries beside the new one for 24 hours
+          {hook.previous_secret_expires_at && <> (until {formatMoment(hook.previous_secret_expires_at)})</>}, so switch the
+          receiver over before then.
+        </>
+      )}
       <div className="token-secret">
         <code data-testid="webhook-secret">{hook.secret}</code>
         <button type="button" className="btn btn-sm" onClick={() => void copy()}>
@@ -36,14 +47,55 @@ function SecretCallout({ hook, rotated, onDismiss }: { hook: Webhook; rotated: b
   );
 }
 
-function lastAttempt(delivery: WebhookDelivery): string {
-  const attempt = delivery.attempt_log[delivery.attempt_log.length - 1];
-  if (!attempt) return "not tried yet";
-  return attempt.status_code !== null ? `HTTP ${attempt.status_code} in ${attempt.duration_ms} ms` : attempt.error;
+function Replay({ workspace, hook, boards, onQueued }: { workspace: Workspace; hook: Webhook; boards: Board[]; onQueued: () => void }) {
+  const [board, setBoard] = useState("");
+  const [since, setSince] = useState("0");
+  const chosen = board || String(boards[0]?.id ?? "");
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    try {
+      const { queued } = await webhooksApi.redeliverSince(workspace.id, hook.id, { board: Number(chosen), since: Number(since) });
+      const title = boards.find((b) => String(b.id) === chosen)?.title ?? "the board";
+      toast(`${queued} ${queued === 1 ? "event" : "events"} of ${title} queued again.`, "success");
+      onQueued();
+    } catch (error) {
+      toast(errorMessage(error), "error");
+    }
+  };
+  if (boards.length === 0) return null;
+  return (
+    <form className="webhook-replay" onSubmit={submit} data-testid="webhook-replay">
+      <span className="muted">Send again every event of</span>
+      <select value={chosen} onChange={(e) => setBoard(e.target.value)} aria-label="Board" data-testid="webhook-replay-board">
+        {boards.map((b) => (
+          <option key={b.id} value={b.id}>
+            {b.title}
+          </option>
+        ))}
+      </select>
+      <label className="check">
+        <span className="muted">after seq</span>
+        <input
+          type="number"
+          min={0}
+          value={since}
+          onChange={(e) => setSince(e.target.value)}
+          className="webhook-replay-since"
+          data-testid="webhook-replay-since"
+        />
+      </label>
+      <button type="submit" className="btn btn-sm" disabled={!chosen || since === "" || Number(since) < 0} data-testid="webhook-replay-submit">
+        Redeliver
+      </button>
+    </form>
+  );
 }
 
 function Deliveries({ workspace, hook }: { workspace: Workspace; hook: Webhook }) {
-  const list = useResource(() => webhooksApi.deliveries(workspace.id, hook.id), [workspace.id, hook.id]);
+  const boards = useResource(() => boardsApi.list(workspace.id), [workspace.id]);
+  const boardTitle = (id: number) => boards.data?.find((b) => b.id === id)?.title;
+  const [state, setState] = useState<StateFilter>("");
+  const list = useResource(() => webhooksApi.deliveries(workspace.id, hook.id, state), [workspace.id, hook.id, state]);
   const redeliver = async (delivery: WebhookDelivery) => {
     try {
       const again = await webhooksApi.redeliver(workspace.id, hook.id, delivery.id);
@@ -56,12 +108,30 @@ function Deliveries({ workspace, hook }: { workspace: Workspace; hook: Webhook }
   const rows = list.data?.results ?? [];
   return (
     <div className="webhook-deliveries" data-testid="webhook-deliveries">
-      <div className="form-row">
+      <div className="webhook-deliveries-head">
         <strong>Recent deliveries</strong>
-        <button type="button" className="btn btn-ghost btn-sm" onClick={() => list.reload()} data-testid="deliveries-refresh">
+        <select
+          value={state}
+          onChange={(e) => setState(e.target.value as StateFilter)}
+          aria-label="Show deliveries"
+          data-testid="deliveries-state"
+        >
+          {STATES.map((each) => (
+            <option key={each} value={each}>
+              {each || "all states"}
+            </option>
+          ))}
+        </select>
+        <button type="button" className="btn btn-sm" onClick={() => list.reload()} data-testid="deliveries-refresh">
           Refresh
         </button>
       </div>
+      {list.error != null && (
+        <p className="form-error" role="alert">
+          {errorMessage(list.error)}
+        </p>
+      )}
+      <Replay workspace={workspace} hook={hook} boards={boards.data ?? []} onQueued={() => list.reload()} />
       <table className="table">
         <thead>
           <tr>
@@ -69,7 +139,7 @@ function Deliveries({ workspace, hook }: { workspace: Workspace; hook: Webhook }
             <th scope="col">State</th>
             <th scope="col">Attempts</th>
             <th scope="col">Last attempt</th>
-            <th scope="col">Created</th>
+            <th scope="col">Time</th>
             <th scope="col">
               <span className="visually-hidden">Actions</span>
             </th>
@@ -80,13 +150,14 @@ function Deliveries({ workspace, hook }: { workspace: Workspace; hook: Webhook }
             <tr key={delivery.id} data-testid="delivery-row" data-state={delivery.state} data-message-id={delivery.message_id}>
               <td>
                 <code>{delivery.event_name}</code> <span className="muted">#{delivery.seq}</span>
+                {boardTitle(delivery.board) && <div className="muted">{boardTitle(delivery.board)}</div>}
               </td>
               <td>
                 <span className={`badge delivery-${delivery.state}`}>{delivery.state}</span>
               </td>
-              <td>{delivery.attempts}</td>
-              <td className="muted">{lastAttempt(delivery)}</td>
-              <td>{formatDate(delivery.created_at)}</td>
+              <td data-testid="delivery-attempts">{attemptsText(delivery)}</td>
+              <td className="muted">{lastAttemptText(delivery)}</td>
+              <td title={delivery.created_at}>{formatMoment(delivery.created_at)}</td>
               <td className="align-right">
                 <button type="button" className="btn btn-ghost btn-sm" onClick={() => void redeliver(delivery)} data-testid="delivery-redeliver">
                   Redeliver
@@ -97,7 +168,7 @@ function Deliveries({ workspace, hook }: { workspace: Workspace; hook: Webhook }
           {list.data && rows.length === 0 && (
             <tr>
               <td colSpan={6} className="muted">
-                Nothing sent yet: deliveries appear as the boards change.
+                {state ? `No ${state} deliveries.` : "Nothing sent yet: deliveries appear as the boards change."}
               </td>
             </tr>
           )}
@@ -112,7 +183,7 @@ export function WebhooksTab({ workspace }: { workspace: Workspace }) {
   const [url, setUrl] = useState("");
   const [description, setDescription] = useState("");
   const [everything, setEverything] = useState(true);
-  const [chosen, setChosen] = useState<string[]>([]);
+  const [chosen, setChosen] = useState<EventName[]>([]);
   const [shown, setShown] = useState<{ hook: Webhook; rotated: boolean } | null>(null);
   const [open, setOpen] = useState<number | null>(null);
   const [formError, setFormError] = useState("");
@@ -131,6 +202,8 @@ export function WebhooksTab({ workspace }: { workspace: Workspace }) {
       setShown({ hook, rotated: false });
       setUrl("");
       setDescription("");
+      setEverything(true);
+      setChosen([]);
       list.set((current) => [...(current ?? []), { ...hook, secret: undefined }]);
     } catch (error) {
       setFormError(errorMessage(error));
@@ -161,6 +234,8 @@ export function WebhooksTab({ workspace }: { workspace: Workspace }) {
     try {
       await webhooksApi.remove(workspace.id, hook.id);
       list.set((current) => current?.filter((h) => h.id !== hook.id));
+      setShown((current) => (current?.hook.id === hook.id ? null : current));
+      if (open === hook.id) setOpen(null);
     } catch (error) {
       toast(errorMessage(error), "error");
     }
@@ -187,24 +262,31 @@ export function WebhooksTab({ workspace }: { workspace: Workspace }) {
             <input value={description} onChange={(e) => setDescription(e.target.value)} maxLength={200} data-testid="webhook-description" />
           </label>
         </div>
-        <fieldset className="scopes">
+        <fieldset className="webhook-events">
           <legend>Events</legend>
           <label className="check">
             <input type="checkbox" checked={everything} onChange={() => setEverything(!everything)} data-testid="webhook-all-events" />
-            every event
+            Every event, including those added later
           </label>
-          {!everything &&
-            EVENT_NAMES.map((name) => (
-              <label key={name} className="check">
-                <input
-                  type="checkbox"
-                  checked={chosen.includes(name)}
-                  onChange={() => setChosen((c) => (c.includes(name) ? c.filter((n) => n !== name) : [...c, name]))}
-                  data-testid={`webhook-event-${name}`}
-                />
-                {name}
-              </label>
-            ))}
+          {!everything && (
+            <div className="webhook-event-groups">
+              {eventTypeGroups().map(([subject, names]) => (
+                <div key={subject} className="webhook-event-group">
+                  {names.map((name) => (
+                    <label key={name} className="check">
+                      <input
+                        type="checkbox"
+                        checked={chosen.includes(name)}
+                        onChange={() => setChosen((c) => toggleEventType(c, name))}
+                        data-testid={`webhook-event-${name}`}
+                      />
+                      <code>{name}</code>
+                    </label>
+                  ))}
+                </div>
+              ))}
+            </div>
+          )}
         </fieldset>
         {formError && (
           <p className="form-error" role="alert" data-testid="webhook-error">
@@ -215,6 +297,11 @@ export function WebhooksTab({ workspace }: { workspace: Workspace }) {
           Add webhook
         </button>
       </form>
+      {list.error != null && (
+        <p className="form-error" role="alert">
+          {errorMessage(list.error)}
+        </p>
+      )}
       <ul className="webhook-list">
         {(list.data ?? []).map((hook) => (
           <li key={hook.id} className="card-surface webhook" data-testid="webhook-row" data-webhook-id={hook.id} data-active={hook.active}>
@@ -223,8 +310,13 @@ export function WebhooksTab({ workspace }: { workspace: Workspace }) {
                 <strong className="mono">{hook.url}</strong>
                 {hook.description && <div className="muted">{hook.description}</div>}
                 <div className="muted">
-                  {hook.event_types.includes("*") ? "every event" : hook.event_types.join(", ")}
-                  {hook.failures_in_a_row > 0 && ` · ${hook.failures_in_a_row} failed attempts in a row`}
+                  {eventTypesText(hook.event_types)}
+                  {hook.failures_in_a_row > 0 && (
+                    <span className="webhook-failures" data-testid="webhook-failures">
+                      {" "}
+                      · {hook.failures_in_a_row} failed {hook.failures_in_a_row === 1 ? "attempt" : "attempts"} in a row
+                    </span>
+                  )}
                 </div>
                 {!hook.active && hook.disabled_reason && (
                   <div className="callout callout-warn" data-testid="webhook-disabled">
@@ -232,7 +324,9 @@ export function WebhooksTab({ workspace }: { workspace: Workspace }) {
                   </div>
                 )}
               </div>
-              <span className={hook.active ? "badge" : "badge badge-warn"}>{hook.active ? "on" : "off"}</span>
+              <span className={hook.active ? "badge badge-on" : "badge badge-warn"} data-testid="webhook-state">
+                {hook.active ? "on" : "off"}
+              </span>
             </div>
             <div className="form-row">
               <button type="button" className="btn btn-sm" onClick={() => void toggle(hook)} data-testid="webhook-toggle">

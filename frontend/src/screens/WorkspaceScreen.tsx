@@ -268,7 +268,15 @@ export function WorkspaceScreen({ id, tab }: { id: number; tab: "boards" | "memb
       </div>
       {data && tab === "boards" && <BoardsTab workspace={data} />}
       {data && tab === "members" && <MembersTab workspace={data} />}
-      {data && tab === "webhooks" && <WebhooksTab workspace={data} />}
+      {data &&
+        tab === "webhooks" &&
+        (isAdmin(data.role) ? (
+          <WebhooksTab workspace={data} />
+        ) : (
+          <p className="muted" data-testid="webhooks-forbidden">
+            Only the workspace's owners and admins manage its webhooks.
+          </p>
+        ))}
     </div>
   );
 }
