@@ -10,7 +10,8 @@ on ``webhook-id``: a retry or a redelivery carries the same one.
 
 For tests: ``--log FILE`` appends one JSON line per request received, and
 ``--control FILE`` (JSON, re-read on every request) can set ``status`` (answer this
-instead), ``delay`` (seconds to wait first) and ``secret``.
+instead), ``location`` (a Location header), ``delay`` (seconds to wait first) and
+``secret``.
 """
 
 from __future__ import annotations
@@ -76,6 +77,8 @@ class Receiver(BaseHTTPRequestHandler):
             event = json.loads(body)
             print(f"{event['event']} #{event['seq']} on board {event['board']}", flush=True)
         self.send_response(status)
+        if "location" in control:
+            self.send_header("Location", str(control["location"]))
         self.send_header("Content-Type", "text/plain")
         self.end_headers()
         self.wfile.write((problem or "ok").encode())

@@ -283,3 +283,17 @@ def test_a_deleted_board_still_sends_board_deleted_and_what_was_pending(
     )
     assert {event["board"] for event in events} == {board_id}
     wait_for(lambda: _delivered(endpoint, len(events)))
+
+
+def test_a_redirect_is_a_failure_and_is_not_followed(team: Team, processes: list[Any]) -> None:
+    port = free_port()
+    endpoint, secret = _endpoint(team, f"http://127.0.0.1:{port}/hooks")
+    receiver = _receiver(processes, secret, port)
+    receiver.control(status=307, location=f"http://127.0.0.1:{port}/elsewhere")
+    _worker(processes, WEBHOOK_RETRY_SCHEDULE="30")
+    make_card(team.member, team.todo, "Moved away")
+    attempt = wait_for(lambda: WebhookAttempt.objects.first(), what="an attempt")
+    assert attempt.status_code == 307 and not attempt.succeeded
+    time.sleep(0.5)
+    assert len(receiver.received()) == 1  # the Location was not requested
+    assert WebhookDelivery.objects.get(endpoint=endpoint).state == DeliveryState.PENDING
