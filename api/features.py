@@ -32,6 +32,11 @@ class FeaturesOutput(serializers.Serializer):  # type: ignore[type-arg]
     activity_panel = serializers.BooleanField(
         help_text="Show the board's Activity panel (the events endpoint stays available)."
     )
+    collaborative_descriptions = serializers.BooleanField(
+        help_text="Edit card descriptions together, live (CodeMirror bound to the card's "
+        "document socket); off, a plain text box saved whole. The socket and the REST "
+        "field work either way."
+    )
 
 
 class MeOutput(MeSerializer):

@@ -493,3 +493,52 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reason} for {self.user_id}: {self.event_name} #{self.seq}"
+
+
+class CardDoc(models.Model):
+    """A card's collaborative description (a Yjs document): its generation and snapshot.
+
+    ``snapshot`` is the document's state (a Yjs update) as of update ``through_seq``;
+    the updates after it are :class:`CardDocUpdate` rows, ``head_seq`` the last one.
+    ``generation`` changes when the document is rebuilt from plain text (a reset): a
+    client holding another generation drops its copy instead of merging two histories.
+    The row is locked (``FOR UPDATE``) by every write to the document, after the
+    board lock when the write takes one (``collab.services.docs``).
+    """
+
+    card = models.OneToOneField(Card, primary_key=True, on_delete=models.CASCADE, related_name="+")
+    generation = models.CharField(max_length=32)
+    snapshot = models.BinaryField(default=b"")
+    through_seq = models.PositiveBigIntegerField(default=0)
+    head_seq = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    compacted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "card_doc_snapshot"
+
+    def __str__(self) -> str:
+        return f"description of card {self.card_id} ({self.generation[:8]}, #{self.head_seq})"
+
+
+class CardDocUpdate(models.Model):
+    """One accepted update of a card's document, stored before it is fanned out."""
+
+    id = models.BigAutoField(primary_key=True)
+    doc = models.ForeignKey(CardDoc, on_delete=models.CASCADE, related_name="updates")
+    seq = models.PositiveBigIntegerField()
+    data = models.BinaryField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "card_doc_update"
+        ordering = ["doc", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["doc", "seq"], name="card_doc_update_unique_seq")
+        ]
+
+    def __str__(self) -> str:
+        return f"update #{self.seq} of card {self.doc_id}"

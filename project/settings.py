@@ -304,6 +304,16 @@ PRESENCE_PREFIX = env.str("PRESENCE_PREFIX", default=env.str("CHANNEL_PREFIX", d
 # Every this many seconds each process reads the head seq of its subscribed boards and
 # gap-fills sockets that stayed behind for a whole interval (a dropped publish).
 REALTIME_SWEEP_SECONDS = env.float("REALTIME_SWEEP_SECONDS", default=2.0)
+# Collaborative descriptions (/ws/cards/<id>/doc/): the largest update frame, the
+# sustained and burst frames per second per socket, how long edits settle before the
+# text is written to Card.description, how many updates follow a snapshot before the
+# next store compacts them, and how often a socket's access is checked again.
+DOC_MAX_MESSAGE_BYTES = env.int("DOC_MAX_MESSAGE_BYTES", default=262_144)
+DOC_RATE_PER_SECOND = env.float("DOC_RATE_PER_SECOND", default=30.0)
+DOC_RATE_BURST = env.int("DOC_RATE_BURST", default=120)
+DOC_PROJECT_SECONDS = env.float("DOC_PROJECT_SECONDS", default=2.0)
+DOC_COMPACT_EVERY = env.int("DOC_COMPACT_EVERY", default=200)
+DOC_ACCESS_CHECK_SECONDS = env.float("DOC_ACCESS_CHECK_SECONDS", default=10.0)
 # An event stream (GET /api/v1/boards/<id>/stream/) writes a ": ping" comment this often.
 SSE_HEARTBEAT_SECONDS = env.float("SSE_HEARTBEAT_SECONDS", default=15.0)
 # A request thread waits at most this long for its after-commit publish.

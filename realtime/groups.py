@@ -23,3 +23,8 @@ def session_group(session_digest: str) -> str:
 def token_group(token_id: int) -> str:
     """Return the group of every socket opened with one token's tickets (for revocation)."""
     return f"token-{token_id}"
+
+
+def doc_group(card_id: int) -> str:
+    """Return the group of every process holding a card's document open (its rooms)."""
+    return f"doc-{card_id}"

@@ -170,6 +170,10 @@ class Hub:
         elif kind in ("user.disconnect", "credential.ended"):
             for socket in list(self.groups.get(message.get("group", ""), ())):
                 socket.control(kind)
+        elif kind in ("doc.update", "doc.reset", "doc.awareness"):
+            # Rooms (realtime.docs) are the only members of a card document's group.
+            for room in list(self.groups.get(message.get("group", ""), ())):
+                room.doc_message(message)  # type: ignore[attr-defined]
         elif kind == "user.notification":
             for socket in list(self.groups.get(message.get("group", ""), ())):
                 socket.notification(message["frame"])

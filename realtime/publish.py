@@ -23,7 +23,7 @@ from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 
 from realtime import metrics
-from realtime.groups import board_group, session_group, token_group, user_group
+from realtime.groups import board_group, doc_group, session_group, token_group, user_group
 
 logger = logging.getLogger(__name__)
 
@@ -128,3 +128,16 @@ def disconnect_session(session_key: str) -> None:
 def disconnect_token(token_id: int) -> None:
     """Close every socket opened with a (now revoked) token's tickets, in every process."""
     _group_send(token_group(token_id), {"type": "credential.ended"})
+
+
+def publish_doc_update(card_id: int, generation: str, seq: int, update: bytes) -> None:
+    """Send a stored update of a card's document to every process that has it open."""
+    message = {"type": "doc.update", "card": card_id, "generation": generation, "seq": seq}
+    _group_send(doc_group(card_id), {**message, "update": update})
+
+
+def publish_doc_reset(card_id: int, generation: str) -> None:
+    """Tell every process that a card's document starts a new generation (a reset)."""
+    _group_send(
+        doc_group(card_id), {"type": "doc.reset", "card": card_id, "generation": generation}
+    )

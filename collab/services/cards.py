@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from collab import docs
 from collab.event_types import (
     CARD_ARCHIVED,
     CARD_CREATED,
@@ -18,10 +19,12 @@ from collab.event_types import (
     EventType,
 )
 from collab.events import record_event
+from collab.exceptions import NotFound
 from collab.models import Board, Card, Column, Label, Membership
 from collab.permissions import Action, AnyUser
 from collab.representations import CardSerializer
 from collab.selectors import CardRelations, card_prime_relations, card_relations
+from collab.services.docs import compact, doc_merge_text, doc_reset, locked_doc
 from collab.services.guards import (
     UNSET,
     Unset,
@@ -176,13 +179,15 @@ def card_update(
         if not isinstance(title, Unset):
             card.title = clean_text(title, field="title", max_length=500)
         if not isinstance(description, Unset):
-            card.description = clean_text(
+            cleaned = clean_text(
                 description,
                 field="description",
                 max_length=DESCRIPTION_MAX_LENGTH,
                 required=False,
                 multiline=True,
             )
+            # People co-editing the description keep their text: a diff, not a replace.
+            card.description = doc_merge_text(card.pk, cleaned, author_id=actor.pk)
         if not isinstance(due_at, Unset):
             card.due_at = due_at
         relations = card_relations(card.pk)
@@ -255,3 +260,45 @@ def card_delete(*, actor: AnyUser, card_id: int, expected_version: int | None = 
         check_version(card, expected_version)
         record_event(board=card.board, event=CARD_DELETED, data={"id": card.pk}, actor=actor)
         card.delete()
+
+
+def card_project_description(*, actor: AnyUser, card_id: int) -> Card | None:
+    """Write the text of the card's document into ``Card.description`` (the projection).
+
+    Called once edits settle and when the last editor leaves, on behalf of the last
+    editor. Compacts the document; records one ``card.updated`` when the text changed.
+    Returns the card, or None when it has no document.
+    """
+    with transaction.atomic():
+        card = row_for_write(actor, Card, card_id, Action.WRITE_CARDS)
+        row = locked_doc(card_id)
+        if row is None:
+            return None
+        text = str(docs.text_of(compact(row)))
+        if text != card.description:
+            card.description = text
+            card_prime_relations(card, card_relations(card.pk))
+            _save_and_record(card, event=CARD_UPDATED, actor=actor, fields=["description"])
+    return card
+
+
+def card_reset_description(*, actor: AnyUser, card_id: int) -> str:
+    """Start the card's document afresh (a new generation) from its current text.
+
+    For a document whose history went wrong, or after restoring one from a backup:
+    every editor's browser drops its copy and loads the new one; nothing typed and
+    stored is lost (the current text is kept). Board admins and moderators. Returns the
+    new generation.
+    """
+    with transaction.atomic():
+        card = row_for_write(actor, Card, card_id, Action.MODERATE)
+        row = locked_doc(card_id)
+        if row is None:
+            raise NotFound("This card's description has no collaborative history to reset.")
+        text = str(docs.text_of(compact(row)))
+        generation = doc_reset(row, text)
+        if text != card.description:
+            card.description = text
+            card_prime_relations(card, card_relations(card.pk))
+            _save_and_record(card, event=CARD_UPDATED, actor=actor, fields=["description"])
+    return generation
