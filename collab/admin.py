@@ -28,6 +28,7 @@ from collab.admin_actions import (
     reasoned_action,
     toggle_actions,
 )
+from collab.admin_docs import CardDocAdmin  # noqa: F401 (registers the pages)
 from collab.admin_moderation import ModerationActionAdmin, ReportAdmin
 from collab.admin_webhooks import WebhookEndpointAdmin  # noqa: F401 (registers the pages)
 from collab.models import (
