@@ -226,7 +226,12 @@ class CardCreateInput(InputSerializer):
 
 class CardUpdateInput(PatchSerializer):
     title = StrictCharField(required=False)
-    description = StrictCharField(required=False)
+    description = StrictCharField(
+        required=False,
+        help_text="The whole new text. While people co-edit the description "
+        "(/ws/cards/{id}/doc/), it is applied to their document as a minimal diff: "
+        "they keep their cursors, and what they type after it is kept.",
+    )
     assignees = serializers.ListField(child=IdField(), required=False, help_text="User ids.")
     labels = serializers.ListField(child=IdField(), required=False, help_text="Label ids.")
     due_at = serializers.DateTimeField(required=False, allow_null=True)
