@@ -13,11 +13,14 @@ refused with 4409 and the current generation as the close reason: the client dro
 document and loads the new one (never merging two histories). Without the parameter
 (a stock client that keeps no document across page loads) it is not checked.
 
-Close codes: 4400 a frame that is not y-websocket, or text that is not valid; 4401
-unauthenticated; 4403 a write by a reader, or the account suspended; 4404 no such card
-(or no longer a member); 4409 another generation; 4410 logged out or token revoked;
-4429 too many frames; 1003 a text frame; 1009 a frame over ``DOC_MAX_MESSAGE_BYTES``;
-1013 the database is unavailable (reconnect: the client still has its edits).
+Close codes (4xxx: autobahn, under Daphne, sends no other application codes): 4400 a
+frame that is not y-websocket (a text frame, truncated, garbage), or text that is not
+valid; 4401 unauthenticated; 4403 a write by a reader, or the account suspended; 4404
+no such card (or no longer a member); 4409 another generation (after a *hello* with
+the current one: Daphne sends no close reason); 4410 logged out or token revoked; 4413
+a frame over ``DOC_MAX_MESSAGE_BYTES``; 4429 too many frames; 1012 the server is
+restarting; 1013 the database is unavailable (reconnect: the client still has its
+edits, and the sync sends them).
 """
 
 from __future__ import annotations
@@ -54,8 +57,7 @@ CLOSE_NOT_FOUND = 4404
 CLOSE_GENERATION = 4409
 CLOSE_CREDENTIAL_ENDED = 4410
 CLOSE_RATE_LIMITED = 4429
-CLOSE_UNSUPPORTED = 1003
-CLOSE_TOO_BIG = 1009
+CLOSE_TOO_BIG = 4413
 CLOSE_TRY_AGAIN = 1013
 _CONTROL_CLOSES = {"user.disconnect": CLOSE_FORBIDDEN, "credential.ended": CLOSE_CREDENTIAL_ENDED}
 
@@ -119,6 +121,8 @@ class DocConsumer(AsyncWebsocketConsumer):
             return
         wanted = self._generation()
         if wanted and wanted != room.generation:
+            self.push(ywire.hello(room.generation, self.writable))
+            await self._flushed()
             await self.close(code=CLOSE_GENERATION, reason=room.generation)
             return
         self.room = room
@@ -156,6 +160,7 @@ class DocConsumer(AsyncWebsocketConsumer):
 
     def reset(self, generation: str) -> None:
         """The document started a new generation: this client must drop its copy."""
+        self.push(ywire.hello(generation, self.writable))
         self._end(CLOSE_GENERATION, generation)
 
     def _end(self, code: int, reason: str | None = None) -> None:
@@ -211,7 +216,7 @@ class DocConsumer(AsyncWebsocketConsumer):
         if self.room is None:
             return  # closing
         if bytes_data is None:
-            await self._refuse(CLOSE_UNSUPPORTED, "Send binary y-websocket frames.")
+            await self._refuse(CLOSE_BAD_FRAME, "Send binary y-websocket frames, not text.")
             return
         if len(bytes_data) > settings.DOC_MAX_MESSAGE_BYTES:
             limit = settings.DOC_MAX_MESSAGE_BYTES
@@ -228,6 +233,7 @@ class DocConsumer(AsyncWebsocketConsumer):
         except BadRequest as error:
             await self._refuse(CLOSE_BAD_FRAME, error.message)
         except StaleGeneration as error:
+            self.push(ywire.hello(error.generation, self.writable))
             await self._refuse(CLOSE_GENERATION, error.generation)
         except (Forbidden, BoardLocked) as error:
             self.writable = False

@@ -358,3 +358,8 @@ async def close(room: Room) -> None:
 def open_rooms() -> dict[int, Room]:
     """Return this process's open rooms (for tests and metrics)."""
     return dict(_local())
+
+
+def open_sockets() -> list[DocConsumer]:
+    """Return every description socket of this process (a stopping server closes them)."""
+    return [socket for room in _local().values() for socket in room.sockets]

@@ -20,7 +20,7 @@ from typing import Any
 
 from django.conf import settings
 
-from realtime import sweep
+from realtime import docs, sweep
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ class _Drain:
         deadline = time.monotonic() + settings.REALTIME_SHUTDOWN_GRACE_SECONDS
         try:
             self._stop_listening()
-            sockets = sweep.sockets()
+            sockets = [*sweep.sockets(), *docs.open_sockets()]
             logger.warning(
                 "stopping: closing %d sockets, %d requests in flight",
                 len(sockets),
@@ -113,7 +113,9 @@ class _Drain:
                 except Exception as error:
                     logger.warning("closing a socket failed: %s", error.__class__.__name__)
             # Wait for the requests to be answered and the closing handshakes to end.
-            while time.monotonic() < deadline and (self.requests.count or sweep.sockets()):
+            while time.monotonic() < deadline and (
+                self.requests.count or sweep.sockets() or docs.open_sockets()
+            ):
                 await asyncio.sleep(0.05)
         finally:
             self.reactor.stop()

@@ -17,9 +17,9 @@ from tests.realtime.sockets import bearer, post
 class Editor:
     """A y-websocket client on a real socket: sends each local change, applies the rest."""
 
-    def __init__(self, socket: Any) -> None:
+    def __init__(self, socket: Any, doc: Doc | None = None) -> None:
         self.socket = socket
-        self.doc: Doc = Doc()
+        self.doc: Doc = doc if doc is not None else Doc()
         self.text = self.doc.get("description", type=Text)
         self.remote = False
         self.saved = 0
@@ -28,16 +28,17 @@ class Editor:
         self.reader = asyncio.ensure_future(self._read())
 
     @classmethod
-    async def open(cls, base: str, user: Any, card_id: int) -> Editor:
+    async def open(cls, base: str, user: Any, card_id: int, doc: Doc | None = None) -> Editor:
         response = await post(base, "/api/v1/auth/ws-ticket/", await bearer(user))
         ticket = response.json()["ticket"]
         url = base.replace("http://", "ws://") + f"/ws/cards/{card_id}/doc/?ticket={ticket}"
-        editor = cls(await websockets.connect(url, open_timeout=10))
+        editor = cls(await websockets.connect(url, open_timeout=10), doc)
         await editor.socket.send(ywire.sync(ywire.STEP1, editor.doc.get_state()))
         return editor
 
     def _changed(self, event: Any) -> None:
-        if not self.remote:
+        # Offline (socket closed): kept in the doc, sent by the next socket's sync.
+        if not self.remote and not self.reader.done():
             task = asyncio.ensure_future(self.socket.send(ywire.sync(ywire.UPDATE, event.update)))
             self.sending.add(task)
             task.add_done_callback(self.sending.discard)
