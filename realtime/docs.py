@@ -268,7 +268,9 @@ class Room:
             accepted.append(ywire.AwarenessEntry(entry.client, entry.clock, state))
         self._awareness(accepted, owner=socket)
         if accepted:
-            self._write(ywire.awareness(accepted), exclude=socket)
+            # To the sender too, as y-websocket servers do: a provider that hears
+            # nothing for 30 s takes its socket for dead and reconnects.
+            self._write(ywire.awareness(accepted), exclude=None)
         return accepted
 
     def _awareness(self, entries: list[ywire.AwarenessEntry], *, owner: DocConsumer | None) -> None:

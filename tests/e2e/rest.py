@@ -34,5 +34,11 @@ class RestClient:
     def move_card(self, card: int, column: int) -> dict[str, Any]:
         return self._call("POST", f"cards/{card}/move/", 200, column=column)
 
+    def get_card(self, card: int) -> dict[str, Any]:
+        return self._call("GET", f"cards/{card}/", 200)
+
+    def set_description(self, card: int, description: str) -> dict[str, Any]:
+        return self._call("PATCH", f"cards/{card}/", 200, description=description)
+
     def archive_card(self, card: int) -> dict[str, Any]:
         return self._call("PATCH", f"cards/{card}/", 200, archived=True)

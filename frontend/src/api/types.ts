@@ -14,6 +14,7 @@ export interface UserBrief {
 /** The feature flags the server turns on per user (django-waffle; api/features.py). */
 export interface Features {
   activity_panel: boolean;
+  collaborative_descriptions: boolean;
 }
 
 export interface Me extends UserBrief {

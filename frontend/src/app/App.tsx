@@ -52,7 +52,7 @@ function TopBar({ session, path }: { session: Session; path: string }) {
         <Avatar username={session.me.username} size="sm" />
         <span className="user-name">{session.me.username}</span>
       </div>
-      <button type="button" className="btn btn-ghost btn-sm" onClick={() => void session.logout()} data-testid="logout">
+      <button type="button" className="btn btn-ghost btn-sm" title={`Log out ${session.me.username}`} onClick={() => void session.logout()} data-testid="logout">
         Log out
       </button>
     </header>

@@ -9,6 +9,8 @@ import { Comments } from "./Comments";
 import { WatchButton } from "./WatchButton";
 import { useBoard } from "./context";
 import { Markdown } from "./Markdown";
+import { hasFeature } from "../app/features";
+import { CollabDescription } from "./collab/CollabDescription";
 
 function TitleEditor({ card }: { card: Card }) {
   const { actions, can } = useBoard();
@@ -236,7 +238,7 @@ export function CardPanel({ cardId, onClose }: { cardId: number; onClose: () => 
             </div>
             <div className="panel-body">
               <div className="panel-main">
-                <DescriptionEditor card={card} />
+                {hasFeature(me, "collaborative_descriptions") ? <CollabDescription card={card} /> : <DescriptionEditor card={card} />}
                 <Comments cardId={card.id} />
               </div>
               <CardSidebar card={card} onClose={onClose} />

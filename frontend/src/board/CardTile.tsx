@@ -120,7 +120,7 @@ export function CardTile({ card, index }: { card: Card; index: number }) {
             </span>
           )}
           {card.description && (
-            <span className="badge badge-plain" title="Has a description">
+            <span className="badge badge-plain" title="Has a description" data-testid="card-description-icon">
               <TextIcon size={13} label="Has a description" />
             </span>
           )}

@@ -62,14 +62,14 @@ afterEach(() => {
 
 describe("BoardScreen and the activity_panel flag", () => {
   it("shows the Activity toggle and panel when the flag is on", async () => {
-    const page = await renderBoard({ activity_panel: true });
+    const page = await renderBoard({ activity_panel: true, collaborative_descriptions: false });
     expect(page.querySelector('[data-testid="activity-toggle"]')?.getAttribute("aria-pressed")).toBe("true");
     expect(page.querySelector('[data-testid="activity-panel"]')).not.toBeNull();
     expect(page.querySelector(".board-page")?.classList.contains("with-activity")).toBe(true);
   });
 
   it("hides both when the flag is off, even on the activity route", async () => {
-    const page = await renderBoard({ activity_panel: false });
+    const page = await renderBoard({ activity_panel: false, collaborative_descriptions: false });
     expect(page.querySelector('[data-testid="board-canvas"]')).not.toBeNull();
     expect(page.querySelector('[data-testid="activity-toggle"]')).toBeNull();
     expect(page.querySelector('[data-testid="activity-panel"]')).toBeNull();
