@@ -158,6 +158,7 @@ def doc_store(*, actor: AnyUser, card_id: int, generation: str, update: bytes) -
     with transaction.atomic():
         row = (
             CardDoc.objects.select_for_update(of=("self",))
+            .defer("snapshot")  # read only by a compaction: not for every keystroke
             .filter(card_id=card_id, card__board__in=readable_boards(actor))
             .annotate(
                 role=role_of(actor, OuterRef("card__board__workspace_id")),
@@ -207,8 +208,11 @@ def compact(row: CardDoc) -> docs.Doc:
 
 
 def locked_doc(card_id: int) -> CardDoc | None:
-    """Lock and return the card's document row, if it has one (after the board lock)."""
-    return CardDoc.objects.select_for_update().filter(card_id=card_id).first()
+    """Lock and return the card's document row, if it has one (after the board lock).
+
+    The snapshot is read when used (a compaction, a diff), not with the lock.
+    """
+    return CardDoc.objects.select_for_update().defer("snapshot").filter(card_id=card_id).first()
 
 
 def doc_merge_text(card_id: int, text: str, *, author_id: int | None) -> str:
