@@ -39,7 +39,7 @@ from django.conf import settings
 from django.db import DatabaseError
 
 from collab import docs
-from collab.exceptions import BadRequest, BoardLocked, Forbidden, NotFound
+from collab.exceptions import BoardLocked, CorkboardError, Forbidden, NotFound
 from collab.services.docs import StaleGeneration, doc_access
 from realtime import hub as hubs
 from realtime import ywire
@@ -230,8 +230,6 @@ class DocConsumer(AsyncWebsocketConsumer):
             await self._handle(message)
         except (ywire.BadFrame, docs.BadUpdate) as error:
             await self._refuse(CLOSE_BAD_FRAME, f"Not a y-websocket message: {error}")
-        except BadRequest as error:
-            await self._refuse(CLOSE_BAD_FRAME, error.message)
         except StaleGeneration as error:
             self.push(ywire.hello(error.generation, self.writable))
             await self._refuse(CLOSE_GENERATION, error.generation)
@@ -240,6 +238,8 @@ class DocConsumer(AsyncWebsocketConsumer):
             await self._refuse(CLOSE_FORBIDDEN, error.message)
         except NotFound as error:
             await self._refuse(CLOSE_NOT_FOUND, error.message)
+        except CorkboardError as error:  # invalid text: too long, control characters
+            await self._refuse(CLOSE_BAD_FRAME, error.message)
         except DatabaseError as error:
             logger.warning("card %s: storing an update failed: %s", self.card_id, error)
             await self._refuse(CLOSE_TRY_AGAIN, "The database is unavailable; reconnect.")

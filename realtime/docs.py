@@ -130,7 +130,7 @@ class Room:
         """Check, store and fan out a socket's update; False if it added nothing.
 
         Raises ``collab.docs.BadUpdate``, the domain errors of ``doc_store``, or
-        ``BadRequest`` for text that is not valid (too long, control characters).
+        ``ValidationFailed`` for text that is not valid (too long, control characters).
         """
         async with self._store_lock:
             current = docs.state(self.doc)

@@ -121,6 +121,7 @@ class YClient:
                 if message["type"] == "websocket.close":
                     self.closed = message
                     break
+                await self._handle(message["bytes"])
         return self.closed
 
     async def disconnect(self) -> None:
