@@ -4,6 +4,7 @@ document row), with no deadlock, no lost update and no seq stored twice."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -33,7 +34,7 @@ def test_socket_updates_a_rest_edit_and_the_projection_at_once(team: Any) -> Non
     stored = doc_load(card.pk)
     base = docs.state(docs.load(stored.parts))
     updates = [_client_update(base, f" w{i}") for i in range(6)]
-    calls = [
+    calls: list[Callable[[], object]] = [
         *(
             (lambda u=u: doc_store(
                 actor=team.member, card_id=card.pk, generation=stored.generation, update=u
@@ -44,7 +45,7 @@ def test_socket_updates_a_rest_edit_and_the_projection_at_once(team: Any) -> Non
     ]  # fmt: skip
     outcomes = run_together(*calls)
     assert all(outcome.ok for outcome in outcomes), describe(outcomes)
-    seqs = [outcome.value for outcome in outcomes[:6]]
+    seqs = [int(outcome.value) for outcome in outcomes[:6]]  # type: ignore[call-overload]
     assert len(set(seqs)) == 6
     rest_seq = CardDocUpdate.objects.get(doc_id=card.pk, author=team.owner).seq
     assert rest_seq not in seqs
@@ -64,7 +65,7 @@ def test_a_reset_against_socket_updates_keeps_one_generation(team: Any) -> None:
     card = make_card(team.member, team.todo, description="start")
     stored = doc_load(card.pk)
     base = docs.state(docs.load(stored.parts))
-    calls = [
+    calls: list[Callable[[], object]] = [
         *(
             (lambda u=u: doc_store(
                 actor=team.member, card_id=card.pk, generation=stored.generation, update=u
