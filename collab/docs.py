@@ -14,9 +14,17 @@ from difflib import SequenceMatcher
 from pycrdt import Doc, Text
 
 TEXT = "description"
-# The client id of the server's own edits (seeding, REST diffs). They are all made under
-# the document's row lock, from the stored state, so their clocks never collide.
-SERVER_CLIENT_ID = 1
+
+
+def server_client_id(generation: str) -> int:
+    """Return the Yjs client id of the server's own edits (seeding, REST diffs).
+
+    They are all made under the document's row lock, from the stored state, so their
+    clocks never collide. One id per generation: were two generations ever merged, the
+    server's items of each would not pass for the other's (which would corrupt the text
+    silently instead of showing it twice).
+    """
+    return int(generation[:13], 16) if generation else 1
 
 
 class BadUpdate(ValueError):
@@ -31,9 +39,12 @@ def text_of(doc: Doc) -> Text:
     return doc.get(TEXT, type=Text)
 
 
-def load(parts: Iterable[bytes]) -> Doc:
-    """Return a document with every update of ``parts`` applied (snapshot first)."""
-    doc: Doc = Doc(client_id=SERVER_CLIENT_ID)
+def load(parts: Iterable[bytes], generation: str = "") -> Doc:
+    """Return a document with every update of ``parts`` applied (snapshot first).
+
+    ``generation`` gives the client id of the edits the server makes on it.
+    """
+    doc: Doc = Doc(client_id=server_client_id(generation))
     text_of(doc)
     for part in parts:
         if part:
@@ -41,9 +52,9 @@ def load(parts: Iterable[bytes]) -> Doc:
     return doc
 
 
-def seeded(text: str) -> bytes:
+def seeded(text: str, generation: str) -> bytes:
     """Return the state of a new document holding ``text`` (a new generation's snapshot)."""
-    doc = load(())
+    doc = load((), generation)
     if text:
         text_of(doc).insert(0, text)
     return doc.get_update()

@@ -99,8 +99,9 @@ def _ensure(card_id: int) -> None:
         raise NotFound(CARD_NOT_FOUND)
     try:
         with transaction.atomic():
+            generation = docs.new_generation()
             CardDoc.objects.create(
-                card_id=card_id, generation=docs.new_generation(), snapshot=docs.seeded(description)
+                card_id=card_id, generation=generation, snapshot=docs.seeded(description, generation)
             )
     except IntegrityError:
         pass  # another process created it first: that one is the document
@@ -198,7 +199,7 @@ def compact(row: CardDoc) -> docs.Doc:
     updates = row.updates.filter(seq__gt=row.through_seq, seq__lte=row.head_seq).values_list(
         "data", flat=True
     )
-    document = docs.load([bytes(row.snapshot), *(bytes(data) for data in updates)])
+    document = docs.load([bytes(row.snapshot), *(bytes(data) for data in updates)], row.generation)
     row.snapshot = docs.state(document)
     row.through_seq = row.head_seq
     row.compacted_at = timezone.now()
@@ -225,7 +226,10 @@ def doc_merge_text(card_id: int, text: str, *, author_id: int | None) -> str:
     row = locked_doc(card_id)
     if row is None:
         return text
-    document = compact(row) if row.head_seq > row.through_seq else docs.load([bytes(row.snapshot)])
+    if row.head_seq > row.through_seq:
+        document = compact(row)
+    else:
+        document = docs.load([bytes(row.snapshot)], row.generation)
     update = docs.apply_text(document, text)
     if update:
         _append(row, update, author_id=author_id)
@@ -239,7 +243,7 @@ def doc_reset(row: CardDoc, text: str) -> str:
     so two histories of the same text never merge (no doubled description).
     """
     row.generation = docs.new_generation()
-    row.snapshot = docs.seeded(text)
+    row.snapshot = docs.seeded(text, row.generation)
     row.through_seq = row.head_seq = 0
     row.compacted_at = timezone.now()
     row.save()

@@ -28,11 +28,13 @@ class YClient:
         self.text = self.doc.get("description", type=Text)
         self.socket: WebsocketCommunicator | None = None
         self.generation = ""
+        self.current_generation = ""
         self.writable: bool | None = None
         self.sent = 0
         self.saved = 0
         self.awareness: dict[int, Any] = {}
         self.closed: dict[str, Any] | None = None
+        self.last_sent: bytes | None = None
         self._local = True
         self.doc.observe(self._on_update)
 
@@ -66,6 +68,17 @@ class YClient:
         for data in outbox:
             self.sent += 1
             await self.send_raw(data)
+            self.last_sent = data
+
+    async def flush_reversed(self) -> None:
+        """Send the pending local changes in the reverse order (delivery out of order)."""
+        self._outbox.reverse()
+        await self.flush()
+
+    async def resend(self) -> None:
+        """Send the last update again (a duplicated delivery)."""
+        if self.last_sent is not None:
+            await self.send_raw(self.last_sent)
 
     def edit(self, index: int, insert: str = "", delete: int = 0) -> None:
         """Edit the text at a code-point index (converted to pycrdt's byte offsets)."""
@@ -91,7 +104,10 @@ class YClient:
         reader = ywire._Reader(frame)
         kind = reader.varuint()
         if kind == ywire.HELLO:
-            self.generation = reader.string()
+            # The generation of this document is the first one it is told; a later
+            # hello (before a 4409) names the one a NEW document must load.
+            self.current_generation = reader.string()
+            self.generation = self.generation or self.current_generation
             self.writable = bool(reader.varuint())
         elif kind == ywire.SAVED:
             self.saved = reader.varuint()
