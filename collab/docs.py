@@ -11,7 +11,7 @@ import secrets
 from collections.abc import Iterable
 from difflib import SequenceMatcher
 
-from pycrdt import Doc, Text
+from pycrdt import Doc, Text, merge_updates
 
 TEXT = "description"
 
@@ -25,6 +25,11 @@ def server_client_id(generation: str) -> int:
     silently instead of showing it twice).
     """
     return int(generation[:13], 16) if generation else 1
+
+
+# An update with no structs and no deletions (what a client in step with the server sends
+# as its sync step 2).
+EMPTY_UPDATE = b"\x00\x00"
 
 
 class BadUpdate(ValueError):
@@ -58,6 +63,12 @@ def seeded(text: str, generation: str) -> bytes:
     if text:
         text_of(doc).insert(0, text)
     return doc.get_update()
+
+
+def merged(parts: list[bytes]) -> bytes:
+    """Return one update holding every update of ``parts`` (deletions waiting included)."""
+    present = [part for part in parts if part]
+    return merge_updates(*present) if len(present) > 1 else (present[0] if present else b"")
 
 
 def state(doc: Doc) -> bytes:

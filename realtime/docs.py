@@ -82,6 +82,21 @@ class Room:
         self.doc = docs.load(stored.parts)
         self.seq = stored.seq
         self.seen: set[int] = set()
+        self._changes: list[bytes] = []
+        self.doc.observe(lambda event: self._changes.append(event.update))
+
+    def _integrate(self, update: bytes, *, exclude: DocConsumer | None) -> None:
+        """Apply an update and write the sockets what it changed in this document.
+
+        What changed, not the update as received: a deletion that arrived before the
+        text it deletes changes nothing yet (and a sync step 2 would not carry it); it
+        goes out with the update that brings that text.
+        """
+        self._changes.clear()
+        docs.apply(self.doc, update)
+        for change in self._changes:
+            self._write(ywire.sync(ywire.UPDATE, change), exclude=exclude)
+        self._changes.clear()
 
     # Hub side (the hub calls these as for any group member).
 
@@ -117,14 +132,13 @@ class Room:
         if seq <= self.seq or seq in self.seen:
             return
         try:
-            docs.apply(self.doc, update)
+            self._integrate(update, exclude=exclude)
         except docs.BadUpdate:
             logger.exception("card %s: stored update %s does not decode", self.card_id, seq)
         self.seen.add(seq)
         while self.seq + 1 in self.seen:
             self.seq += 1
             self.seen.discard(self.seq)
-        self._write(ywire.sync(ywire.UPDATE, update), exclude=exclude)
 
     async def store(self, socket: DocConsumer, update: bytes) -> bool:
         """Check, store and fan out a socket's update; False if it added nothing.
@@ -134,9 +148,11 @@ class Room:
         """
         async with self._store_lock:
             current = docs.state(self.doc)
-            after, text = docs.probe(current, update)
-            if after == current:
+            text = docs.probe(current, update)[1]
+            if update == docs.EMPTY_UPDATE:
                 return False
+            # Stored even when the state looks unchanged: a deletion of text this
+            # document has not received yet waits, unseen by the state, until it comes.
             clean_text(
                 text, field="description", max_length=DESCRIPTION_MAX_LENGTH,
                 required=False, multiline=True,
@@ -164,8 +180,7 @@ class Room:
                 socket.reset(self.generation)
             return
         for part in stored.parts:
-            docs.apply(self.doc, part)
-            self._write(ywire.sync(ywire.UPDATE, part), exclude=None)
+            self._integrate(part, exclude=None)
         self.seq = stored.seq
         self.seen = {seq for seq in self.seen if seq > self.seq}
 

@@ -100,9 +100,8 @@ def _ensure(card_id: int) -> None:
     try:
         with transaction.atomic():
             generation = docs.new_generation()
-            CardDoc.objects.create(
-                card_id=card_id, generation=generation, snapshot=docs.seeded(description, generation)
-            )
+            snapshot = docs.seeded(description, generation)
+            CardDoc.objects.create(card_id=card_id, generation=generation, snapshot=snapshot)
     except IntegrityError:
         pass  # another process created it first: that one is the document
 
@@ -199,8 +198,12 @@ def compact(row: CardDoc) -> docs.Doc:
     updates = row.updates.filter(seq__gt=row.through_seq, seq__lte=row.head_seq).values_list(
         "data", flat=True
     )
-    document = docs.load([bytes(row.snapshot), *(bytes(data) for data in updates)], row.generation)
-    row.snapshot = docs.state(document)
+    batch = [bytes(data) for data in updates]
+    document = docs.load([bytes(row.snapshot), *batch], row.generation)
+    # The document's state leaves out a deletion still waiting for the text it deletes
+    # (updates that arrived out of order, e.g. between two tabs): the batch's own updates
+    # are merged in with it, so such a deletion outlives one compaction.
+    row.snapshot = docs.merged([docs.state(document), *batch])
     row.through_seq = row.head_seq
     row.compacted_at = timezone.now()
     row.save(update_fields=["head_seq", "snapshot", "through_seq", "compacted_at"])

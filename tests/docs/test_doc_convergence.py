@@ -53,19 +53,24 @@ async def _refresh(clients: list[YClient], index: int, users: list[Any], card_id
 
 
 async def _settle(clients: list[YClient], users: list[Any], card_id: int) -> None:
-    for index in range(len(clients)):
-        if clients[index].socket is None or clients[index].closed is not None:
-            generation = clients[index].generation
-            await clients[index].disconnect()
-            clients[index].closed = None
-            await clients[index].connect(generation=generation)
-            await _refresh(clients, index, users, card_id)
-    for _ in range(3):
-        for client in clients:
-            await client.flush()
-        await asyncio.sleep(0.05)
-        for client in clients:
-            await client.pump(0.1)
+    """Bring every client online and exchange until quiet (a 4409 meanwhile: a fresh one)."""
+    for _ in range(5):
+        for index in range(len(clients)):
+            if clients[index].socket is None or clients[index].closed is not None:
+                await _refresh(clients, index, users, card_id)
+            if clients[index].socket is None or clients[index].closed is not None:
+                generation = clients[index].generation
+                await clients[index].disconnect()
+                await clients[index].connect(generation=generation)
+                await _refresh(clients, index, users, card_id)
+        for _ in range(3):
+            for client in clients:
+                await client.flush()
+            await asyncio.sleep(0.05)
+            for client in clients:
+                await client.pump(0.1)
+        if all(client.closed is None for client in clients):
+            return
 
 
 def _stored_text(card_id: int) -> str:
@@ -77,6 +82,11 @@ def _stored_text(card_id: int) -> str:
     max_examples=8,
     deadline=None,
     phases=[Phase.explicit, Phase.reuse, Phase.generate],  # a failure prints its example
+    # The same examples every run, so that CI is reproducible; other seeds by hand with
+    # --hypothesis-seed=N and derandomize off. Seed 3 found a client that joined while a
+    # reordered deletion waited for its text and never got it (realtime.docs: the room
+    # now writes what an update changed, not the update as received).
+    derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(operations=OPERATIONS)
