@@ -65,15 +65,27 @@ def unmark_user(user_id: int) -> None:
         logger.warning("unmarking a user failed: %s", error.__class__.__name__)
 
 
+def _keys(session: str | None, token: int | None, user: int | None) -> list[str]:
+    return [
+        *([_SESSION_KEY.format(session)] if session else []),
+        *([_TOKEN_KEY.format(token)] if token is not None else []),
+        *([_USER_KEY.format(user)] if user is not None else []),
+    ]
+
+
 def ended(*, session: str | None = None, token: int | None = None, user: int | None = None) -> bool:
     """Return whether any of these credentials carries a mark, in one cache round trip.
 
     ``session`` is a session key's digest. Raises what the cache raises: a caller that
     cannot read the marks must check the database.
     """
-    keys = [
-        *([_SESSION_KEY.format(session)] if session else []),
-        *([_TOKEN_KEY.format(token)] if token is not None else []),
-        *([_USER_KEY.format(user)] if user is not None else []),
-    ]
+    keys = _keys(session, token, user)
     return bool(keys) and bool(cache.get_many(keys))
+
+
+async def ended_async(
+    *, session: str | None = None, token: int | None = None, user: int | None = None
+) -> bool:
+    """:func:`ended`, awaited (natively on the event loop with ``project.cache.RedisCache``)."""
+    keys = _keys(session, token, user)
+    return bool(keys) and bool(await cache.aget_many(keys))

@@ -74,9 +74,20 @@ def setup() -> dict[str, Any]:
 
 def tickets(user_id: int, token_id: int, count: int) -> dict[str, Any]:
     """Issue ``count`` socket tickets through the token (as ``POST auth/ws-ticket/`` does)."""
+    from accounts.models import ApiToken
     from accounts.tickets import ticket_issue
 
-    return {"tickets": [ticket_issue(user_id, token_id=token_id) for _ in range(count)]}
+    token = ApiToken.objects.select_related("user").get(pk=token_id, user_id=user_id)
+    if not token.is_usable() or not token.user.is_active:
+        raise RuntimeError("the bench token is not usable")
+    return {
+        "tickets": [
+            ticket_issue(
+                user_id, token_id=token_id, user=token.user, token_expires_at=token.expires_at
+            )
+            for _ in range(count)
+        ]
+    }
 
 
 def snapshot(board_id: int, token: str, runs: int = 7) -> dict[str, Any]:

@@ -15,7 +15,7 @@ ids of other workspaces cannot be told apart from missing ones.
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any
+from typing import Any, TypeGuard
 
 from django.contrib.auth.models import AnonymousUser, Permission
 from django.db.models import CharField, Q, QuerySet, Subquery, Value
@@ -175,9 +175,14 @@ def require_board_write(
     return role
 
 
+def reads_anything(user: AnyUser) -> TypeGuard[User]:
+    """Return whether the user may read anything at all: signed in and not suspended."""
+    return bool(user.is_authenticated and user.is_active)
+
+
 def readable_workspaces(user: AnyUser) -> QuerySet[Workspace]:
     """Return the workspaces the user may read: those they are a member of."""
-    if not (user.is_authenticated and user.is_active):
+    if not reads_anything(user):
         return Workspace.objects.none()
     return Workspace.objects.filter(memberships__user_id=user.pk)
 

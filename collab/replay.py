@@ -13,7 +13,7 @@ from django.conf import settings
 from collab.events import event_frame
 from collab.models import Event
 from collab.permissions import AnyUser
-from collab.selectors import board_get_for_user, event_page
+from collab.selectors import board_get_for_user, board_seq_for_user, event_page
 
 
 @dataclass
@@ -43,7 +43,7 @@ def replay_since(user: AnyUser, board_id: int, since: int | None) -> Replay:
     database), gets ``resync``.
     """
     if since is None:
-        seq = board_get_for_user(user=user, board_id=board_id).seq
+        seq = board_seq_for_user(user=user, board_id=board_id)
         return Replay(seq=seq, last_seq=seq)
     page = event_page(user=user, board_id=board_id, after=since, limit=settings.EVENT_REPLAY_LIMIT)
     if since == page.seq:

@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import IntegerField, Model, OuterRef, Prefetch, QuerySet, Subquery, Value
 
 from accounts.models import ApiToken
+from collab.compiled import CompiledQuery
 from collab.exceptions import NotFound
 from collab.models import (
     Board,
@@ -33,7 +34,7 @@ from collab.models import (
     WebhookEndpoint,
     Workspace,
 )
-from collab.permissions import AnyUser, readable_boards, readable_workspaces
+from collab.permissions import AnyUser, readable_boards, readable_workspaces, reads_anything
 from collab.representations import (
     BoardSerializer,
     CardSerializer,
@@ -82,6 +83,27 @@ def board_get_for_user(*, user: AnyUser, board_id: int) -> Board:
     if board is None:
         raise NotFound("Board not found.")
     return board
+
+
+def _board_seq_query(user_id: int, board_id: int) -> QuerySet[Any]:
+    reader = get_user_model()(pk=user_id, is_active=True)
+    return readable_boards(reader).filter(pk=board_id).order_by().values_list("seq")
+
+
+_BOARD_SEQ = CompiledQuery(_board_seq_query, 2)
+
+
+def board_seq_for_user(*, user: AnyUser, board_id: int) -> int:
+    """Return the seq of a board the user can read, or raise NotFound.
+
+    :func:`board_get_for_user`'s check, with its SQL compiled once
+    (:mod:`collab.compiled`): what every socket subscribe asks.
+    """
+    rows = _BOARD_SEQ.rows(int(user.pk), board_id) if reads_anything(user) else []
+    if not rows:
+        raise NotFound("Board not found.")
+    seq: int = rows[0][0]
+    return seq
 
 
 def column_list(*, user: AnyUser, board_id: int | None = None) -> QuerySet[Column]:

@@ -30,7 +30,7 @@ from django.utils.crypto import constant_time_compare
 
 from accounts import revocations
 from accounts.models import TokenScope
-from accounts.tickets import TicketClaim, ticket_spend, ticket_user
+from accounts.tickets import TicketClaim, admitted_user, ticket_spend_async, ticket_user
 from collab.exceptions import Forbidden, NotAuthenticated
 from collab.services.tokens import token_authenticate
 from realtime import outage
@@ -138,19 +138,28 @@ def session_user(session: SessionBase) -> tuple[Any, float]:
     return user, checked_at
 
 
-def ticket_socket_user(ticket: str) -> tuple[Any, TicketClaim | None, float]:
+async def ticket_socket_user(ticket: str) -> tuple[Any, TicketClaim | None, float]:
     """Spend a ticket; return its user and claim, or an anonymous user, and when read.
 
-    The ticket is read from the cache; then one query reads the user, active, and the
-    token the ticket came through, usable (the claim is ``None`` when it admits nobody).
+    The ticket is taken from the cache on the event loop. A ticket whose issuer read
+    the user and token from the database less than ``revocations.TRUST_SECONDS`` ago
+    admits its user with no query (its read is the socket's: :func:`credential_alive`
+    reads the marks of whatever ended since); otherwise one query on the pool reads the
+    user, active, and the token the ticket came through, usable. The claim is ``None``
+    when it admits nobody.
     """
     checked_at = time.monotonic()
     try:
-        claim = ticket_spend(ticket)
+        claim = await ticket_spend_async(ticket)
     except Exception as error:  # the cache (Redis) is down: nobody is admitted
         outage.report("redeeming a socket ticket", error)
         return AnonymousUser(), None, checked_at
-    user = None if claim is None else ticket_user(claim)
+    if claim is None:
+        return AnonymousUser(), None, checked_at
+    user = admitted_user(claim, revocations.TRUST_SECONDS)
+    if user is not None and claim.admission is not None:
+        return user, claim, checked_at - claim.admission.age()
+    user = await db_read(ticket_user)(claim)
     if user is None:
         return AnonymousUser(), None, checked_at
     return user, claim, checked_at
@@ -182,15 +191,15 @@ def _alive_in_database(scope: Scope, user: Any) -> bool:
     return ticket_user(claim) is not None
 
 
-def credential_alive(scope: Scope) -> bool:
+async def credential_alive(scope: Scope) -> bool:
     """Return whether the session or token that opened a socket is still valid.
 
     Asked once the socket has joined its user, session and token groups: a log-out,
     revocation or suspension that happened between authentication and the join
     published its close to nobody. Each of those leaves a mark in the cache before it
     publishes (:mod:`accounts.revocations`), so this reads the marks, in one cache round
-    trip and no query, while the socket's database check is recent; otherwise, or
-    with the cache down, it asks the database again.
+    trip on the event loop and no query, while the socket's database check is recent;
+    otherwise, or with the cache down, it asks the database again (on the pool).
     """
     user = scope.get("user")
     if user is None or not user.is_authenticated:
@@ -199,12 +208,13 @@ def credential_alive(scope: Scope) -> bool:
     if checked_at is not None and time.monotonic() - checked_at <= revocations.TRUST_SECONDS:
         credential = scope.get("credential") or {}
         try:
-            return not revocations.ended(
+            return not await revocations.ended_async(
                 session=_session_digest(scope), token=credential.get("token"), user=user.pk
             )
         except Exception as error:  # the cache is down: ask the database
             outage.report("re-checking a socket's credential", error)
-    return _alive_in_database(scope, user)
+    alive: bool = await db_read(_alive_in_database)(scope, user)
+    return alive
 
 
 class InsufficientScope(Forbidden):
@@ -265,6 +275,16 @@ def control_groups(scope: Scope) -> list[str]:
     return groups
 
 
+def refused_at_join(scope: Scope) -> int:
+    """Return the close code of a socket whose credential ended before it joined its groups.
+
+    A ticket socket's ticket was void by then, as a spent one is (4401): a ticket with
+    an admission learns of a revocation, a suspension or a log-out only here. A cookie
+    socket's session has ended (4410).
+    """
+    return 4401 if scope.get("auth") == "ticket" else 4410
+
+
 async def join_control_groups(hub: Hub, member: Any, scope: Scope) -> list[str] | None:
     """Join a connection (socket or stream) to its control groups; return them.
 
@@ -275,7 +295,7 @@ async def join_control_groups(hub: Hub, member: Any, scope: Scope) -> list[str] 
     groups = control_groups(scope)
     for group in groups:
         await hub.join(group, member)
-    if await db_read(credential_alive)(scope):
+    if await credential_alive(scope):
         return groups
     for group in groups:
         hub.leave(group, member)
@@ -286,8 +306,9 @@ class SocketAuthMiddleware:
     """Authenticate a websocket by ticket (``?ticket=``) or by session cookie.
 
     The database work runs on :func:`realtime.db.db_read`'s pool: two queries for a
-    cookie socket (session, user), one for a ticket socket (user with token), besides
-    the cache; :func:`credential_alive` adds none while the cache answers.
+    cookie socket (session, user), one for a ticket socket (user with token) or none
+    for a ticket that carries a recent admission, besides the cache (on the event
+    loop); :func:`credential_alive` adds none while the cache answers.
     """
 
     def __init__(self, inner: Any) -> None:
@@ -299,7 +320,7 @@ class SocketAuthMiddleware:
         query = parse_qs(bytes(scope.get("query_string", b"")).decode("latin-1"))
         if "ticket" in query:
             headers = [(k, v) for k, v in scope.get("headers", []) if k != b"cookie"]
-            user, claim, checked_at = await db_read(ticket_socket_user)(query["ticket"][0])
+            user, claim, checked_at = await ticket_socket_user(query["ticket"][0])
             scope = {**scope, "headers": headers, "user": user, "auth": "ticket"}
             scope[CHECKED_AT] = checked_at
             if claim is not None:

@@ -36,7 +36,7 @@ from django.conf import settings
 from collab.exceptions import BadRequest, CorkboardError, RateLimited
 from realtime import hub as hubs
 from realtime import metrics, presence, sweep
-from realtime.auth import join_control_groups
+from realtime.auth import join_control_groups, refused_at_join
 from realtime.db import db_read
 from realtime.delivery import Delivery, Subscription
 from realtime.hub import Hub
@@ -123,7 +123,7 @@ class BoardConsumer(Delivery, AsyncWebsocketConsumer):
         self.hub = await hubs.get()
         if not await self._join_control_groups():
             sweep.unregister(self)
-            await self.close(code=CLOSE_CREDENTIAL_ENDED)
+            await self.close(code=refused_at_join(self.scope))
             return
         self.bucket = TokenBucket(settings.WS_RATE_PER_SECOND, settings.WS_RATE_BURST)
         await self.accept()

@@ -43,7 +43,7 @@ from collab.exceptions import BoardLocked, CorkboardError, Forbidden, NotFound
 from collab.services.docs import StaleGeneration, doc_access
 from realtime import hub as hubs
 from realtime import ywire
-from realtime.auth import join_control_groups
+from realtime.auth import join_control_groups, refused_at_join
 from realtime.db import db_read
 from realtime.docs import Room, open_room
 from realtime.throttle import TokenBucket
@@ -109,7 +109,7 @@ class DocConsumer(AsyncWebsocketConsumer):
         hub = await hubs.get()
         groups = await join_control_groups(hub, self, self.scope)
         if groups is None:
-            await self.close(code=CLOSE_CREDENTIAL_ENDED)
+            await self.close(code=refused_at_join(self.scope))
             return
         self._control = groups
         self.writable = access.writable

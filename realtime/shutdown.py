@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import pprint
 import sys
 import time
 from typing import Any
@@ -69,6 +70,32 @@ def _allow_registry_codes() -> None:
 
     server_close.allows_registry_codes = True  # type: ignore[attr-defined]
     WebSocketProtocol.serverClose = server_close
+
+
+class _LazyFormat:
+    """``pprint.pformat(value)``, computed only if a log line is actually written."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __str__(self) -> str:
+        return pprint.pformat(self.value)
+
+
+def _lazy_config_log() -> None:
+    """Stop autobahn from pretty-printing its options for every new connection.
+
+    Its ``_connectionMade`` passes ``pformat(options)`` to a debug log line that is never
+    written here: a twelfth of a socket connect's CPU in ``bench/fanout.py``. The same
+    text is still formatted when debug logging is on.
+    """
+    from autobahn.websocket import protocol
+
+    protocol.pformat = _LazyFormat  # type: ignore[attr-defined,assignment]
+    # The one caller that needs the text itself.
+    protocol.Timings.__str__ = lambda self: pprint.pformat(self._timings)  # type: ignore[method-assign]
 
 
 class _Drain:
@@ -132,6 +159,7 @@ def install(requests: InFlightRequests) -> None:
     if not isinstance(reactor, asyncioreactor.AsyncioSelectorReactor) or reactor.running:
         return
     _allow_registry_codes()
+    _lazy_config_log()
     drain = _Drain(reactor, requests)
     # The reactor reads these when it installs its signal handlers in ``run()``.
     reactor.sigTerm = drain.on_signal

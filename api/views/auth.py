@@ -17,7 +17,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.models import ApiToken, TokenScope
+from accounts.models import ApiToken, TokenScope, User
 from accounts.tickets import ticket_issue
 from api.authentication import SessionAuthentication
 from api.errors import InvalidCredentials
@@ -136,13 +136,17 @@ class WsTicketView(ApiView):
     @extend_schema(tags=_TAGS, request=None, responses={200: WsTicketOutput, **errors(403)})
     def post(self, request: Request) -> Response:
         # The ticket records the credential it came through, and dies with it.
+        # Authentication has just read the user (and token): the ticket carries that read.
+        user_id = int(request.user.pk or 0)
+        user = request.user if isinstance(request.user, User) else None
         if isinstance(request.auth, ApiToken):
-            ticket = ticket_issue(int(request.user.pk or 0), token_id=request.auth.pk)
-        else:
-            session_key = request._request.session.session_key
+            token = request.auth
             ticket = ticket_issue(
-                int(request.user.pk or 0), session=session_ticket_ref(session_key)
+                user_id, token_id=token.pk, user=user, token_expires_at=token.expires_at
             )
+        else:
+            session = session_ticket_ref(request._request.session.session_key)
+            ticket = ticket_issue(user_id, session=session, user=user)
         return Response({"ticket": ticket, "expires_in": settings.WS_TICKET_TTL_SECONDS})
 
 

@@ -1,7 +1,8 @@
 """What connecting and subscribing cost in queries, and that every check survived the cut.
 
 A cookie socket reads its session and its user (two queries); a ticket socket, its user
-with the token the ticket came through (one), besides the cache. The check after the
+with the token the ticket came through (one), or nothing when the ticket carries a
+recent admission (its issuer's read), besides the cache. The check after the
 socket has joined its groups (``credential_alive``) reads the cache's end marks and no
 row. Subscribing reads the board (one query), or the board and the missed events (two).
 The socket tier's reads run on a small pool of threads (``realtime.db.db_read``), which
@@ -16,13 +17,16 @@ import time
 from collections.abc import Callable, Iterator
 from importlib import import_module
 from typing import Any
+from unittest import mock
 
 import pytest
+from asgiref.sync import async_to_sync, sync_to_async
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 import realtime.auth
@@ -36,13 +40,31 @@ from collab.services.tokens import token_revoke
 from collab.services.users import session_ticket_ref, user_set_active
 from project.asgi import application
 from realtime import db
-from realtime.auth import CHECKED_AT, credential_alive, session_user, ticket_socket_user
+from realtime.auth import CHECKED_AT, session_user
 from realtime.replay import board_heads, card_on_board, missed_between, replay_since
 from tests.conftest import Team
 from tests.factories import PASSWORD, make_card, make_token, make_user
 from tests.realtime.sockets import close, receive
 
 Scope = dict[str, Any]
+
+
+def _on_this_thread(function: Callable[..., Any]) -> Callable[..., Any]:
+    return sync_to_async(function, thread_sensitive=True)
+
+
+def _sync(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a socket-tier coroutine from a test, its pool reads in the test's transaction."""
+
+    def call(*args: Any) -> Any:
+        with mock.patch.object(realtime.auth, "db_read", _on_this_thread):
+            return async_to_sync(function)(*args)
+
+    return call
+
+
+credential_alive = _sync(realtime.auth.credential_alive)
+ticket_socket_user = _sync(realtime.auth.ticket_socket_user)
 
 
 def _login(user: Any) -> APIClient:
@@ -101,6 +123,70 @@ def test_a_token_ticket_socket_reads_its_user_and_token_in_one_query(
     assert scope["credential"] == {"token": token.pk, "session": None}
     with django_assert_num_queries(0):
         assert credential_alive(scope)
+
+
+@pytest.mark.django_db
+def test_a_ticket_with_a_recent_admission_reads_nothing(
+    team: Team, django_assert_num_queries: Any
+) -> None:
+    token, _ = make_token(team.member)
+    ticket = ticket_issue(team.member.pk, token_id=token.pk, user=team.member)
+    with django_assert_num_queries(0):
+        scope = _ticket_scope(ticket)
+        assert credential_alive(scope)
+    user = scope["user"]
+    assert (user.pk, user.username, user.is_active) == (team.member.pk, "member", True)
+    assert scope["credential"] == {"token": token.pk, "session": None}
+    with django_assert_num_queries(1):  # any other field is read on first use
+        assert user.email == team.member.email
+
+
+@pytest.mark.django_db
+def test_an_admission_past_the_trust_window_or_token_expiry_asks_the_database(
+    team: Team, django_assert_num_queries: Any
+) -> None:
+    token, _ = make_token(team.member)
+    with mock.patch("time.time", return_value=time.time() - revocations.TRUST_SECONDS - 1):
+        old = ticket_issue(team.member.pk, token_id=token.pk, user=team.member)
+    with django_assert_num_queries(1):
+        assert _ticket_scope(old)["user"] == team.member
+    expiring = ticket_issue(
+        team.member.pk, token_id=token.pk, user=team.member, token_expires_at=timezone.now()
+    )
+    type(token).objects.filter(pk=token.pk).update(expires_at=timezone.now())
+    with django_assert_num_queries(1):
+        assert not _ticket_scope(expiring)["user"].is_authenticated
+
+
+@pytest.mark.django_db
+def test_a_revocation_after_an_admission_is_seen_at_the_join(
+    team: Team, django_capture_on_commit_callbacks: Any
+) -> None:
+    moderator = make_user("root", is_superuser=True)
+    token, _ = make_token(team.member)
+    scope = _ticket_scope(ticket_issue(team.member.pk, token_id=token.pk, user=team.member))
+    with django_capture_on_commit_callbacks(execute=True):
+        token_revoke(actor=team.member, token_id=token.pk)
+    assert not credential_alive(scope)
+    scope = _ticket_scope(ticket_issue(team.member.pk, user=team.member))
+    with django_capture_on_commit_callbacks(execute=True):
+        user_set_active(actor=moderator, user_id=team.member.pk, active=False)
+    assert not credential_alive(scope)
+
+
+@pytest.mark.django_db
+def test_an_inactive_or_other_user_gets_no_admission(team: Team) -> None:
+    assert "admitted" not in _ticket_value(ticket_issue(team.member.pk, user=team.viewer))
+    team.member.is_active = False
+    assert "admitted" not in _ticket_value(ticket_issue(team.member.pk, user=team.member))
+
+
+def _ticket_value(ticket: str) -> Any:
+    from django.core.cache import cache
+
+    from accounts.tickets import _key
+
+    return cache.get(_key(ticket))
 
 
 @pytest.mark.django_db
@@ -216,7 +302,11 @@ def test_with_the_cache_down_the_check_asks_the_database(
     def down(*args: Any, **kwargs: Any) -> Any:
         raise ConnectionError("cache down")
 
+    async def down_async(*args: Any, **kwargs: Any) -> Any:
+        raise ConnectionError("cache down")
+
     monkeypatch.setattr(revocations.cache, "get_many", down)
+    monkeypatch.setattr(revocations.cache, "aget_many", down_async)
     assert credential_alive(scope)
     assert credential_alive(session_scope)
     monkeypatch.setattr(revocations.cache, "set", down)  # no mark can be left either
@@ -324,7 +414,7 @@ async def test_a_cookie_socket_connects_and_subscribes_in_three_queries(
     socket = WebsocketCommunicator(application, "/ws/", headers=headers)
     await _subscribed(socket, team.board.pk, None)
     await close(socket)
-    assert pool_queries == [("session_user", 2), ("credential_alive", 0), ("replay_since", 1)]
+    assert pool_queries == [("session_user", 2), ("replay_since", 1)]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -342,11 +432,22 @@ async def test_a_ticket_socket_connects_and_replays_in_three_queries(
     await _subscribed(socket, team.board.pk, seq - 1)
     assert (await receive(socket))["seq"] == seq
     await close(socket)
-    assert pool_queries == [
-        ("ticket_socket_user", 1),
-        ("credential_alive", 0),
-        ("replay_since", 2),
-    ]
+    assert pool_queries == [("ticket_user", 1), ("replay_since", 2)]
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_ticket_socket_with_an_admission_connects_and_subscribes_in_one_query(
+    team: Team, pool_queries: list[tuple[str, int]]
+) -> None:
+    def prepare() -> str:
+        token, _ = make_token(team.member)
+        return ticket_issue(team.member.pk, token_id=token.pk, user=team.member)
+
+    ticket = await database_sync_to_async(prepare)()
+    socket = WebsocketCommunicator(application, f"/ws/?ticket={ticket}")
+    await _subscribed(socket, team.board.pk, None)
+    await close(socket)
+    assert pool_queries == [("replay_since", 1)]
 
 
 # The pool: bounded threads and connections, none left open.
