@@ -205,23 +205,28 @@ class Delivery:
     def subscribed_boards(self) -> list[int]:
         return [board for board, subscription in self.boards.items() if not subscription.syncing]
 
-    def lagging(self, heads: dict[int, int]) -> list[tuple[int, int]]:
-        """Return the boards to gap-fill: behind the head now and at the previous sweep."""
+    def lagging(self, heads: dict[int, int]) -> tuple[list[tuple[int, int]], bool]:
+        """Return the boards to gap-fill (behind the head now and at the previous sweep),
+        and whether every subscription is settled: at its head, not replaying."""
         lagging = []
+        settled = True
         for board_id, subscription in self.boards.items():
             if subscription.syncing:
+                settled = False
                 continue
             head = heads.get(board_id)
             if head is None:  # deleted, and its board.deleted publish was lost
                 if subscription.gone:
                     lagging.append((board_id, -1))
                 subscription.gone = True
+                settled = False
                 continue
             mark = subscription.behind
             subscription.behind = head if subscription.last_seq < head else None
+            settled = settled and subscription.behind is None
             if mark is not None and subscription.last_seq < mark:
                 lagging.append((board_id, head))
-        return lagging
+        return lagging, settled
 
     async def catch_up(self, board_id: int, head: int) -> None:
         """Queue a fill of the events up to ``head`` the subscription never got live."""

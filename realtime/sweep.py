@@ -31,7 +31,7 @@ from realtime.replay import board_heads
 class Follower(Protocol):
     """What the sweep needs of a consumer."""
 
-    def lagging(self, heads: dict[int, int]) -> list[tuple[int, int]]: ...
+    def lagging(self, heads: dict[int, int]) -> tuple[list[tuple[int, int]], bool]: ...
 
     async def catch_up(self, board_id: int, head: int) -> None: ...
 
@@ -45,6 +45,9 @@ class _Local:
         self.sockets: weakref.WeakSet[Any] = weakref.WeakSet()
         self.task: asyncio.Task[None] | None = None
         self.beat_at = -math.inf  # time.monotonic() of the last heartbeat
+        # The heads the last walk saw, and whether every subscription was at its head then.
+        self.heads: dict[int, int] | None = None
+        self.settled = False
 
 
 _locals: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Local] = weakref.WeakKeyDictionary()
@@ -90,7 +93,7 @@ async def _run(local: _Local) -> None:
     while local.sockets:
         await asyncio.sleep(settings.REALTIME_SWEEP_SECONDS)
         try:
-            await sweep(list(local.sockets))
+            await sweep(list(local.sockets), local)
         except asyncio.CancelledError:
             raise
         except Exception as error:
@@ -108,15 +111,20 @@ async def _beat(local: _Local) -> None:
         outage.report("the process heartbeat", error)
 
 
-async def sweep(followers: list[Follower]) -> None:
+async def sweep(followers: list[Follower], local: _Local | None = None) -> None:
     """Run one sweep over the given sockets: rejoin the hub's groups, gap-fill the lagging.
 
-    Per socket it is a few plain calls: an idle socket costs no task and no query.
+    Per socket it is a few plain calls: an idle socket costs no task and no query. The
+    sockets are not walked at all when no head moved since a walk that found every
+    subscription at its head (an idle process, most of the time): nothing can have been
+    missed since. ``local`` keeps that state between sweeps.
     """
     local_hub = hub.current()
     if local_hub is not None:
         await local_hub.rejoin()
-    boards = sorted({board for follower in followers for board in follower.subscribed_boards()})
+        boards = sorted(local_hub.boards)
+    else:
+        boards = sorted({b for follower in followers for b in follower.subscribed_boards()})
     if not boards:
         return
     try:
@@ -124,8 +132,17 @@ async def sweep(followers: list[Follower]) -> None:
     except Exception as error:
         outage.report("reading board heads", error)
         return
-
+    if local is not None and local.settled and heads == local.heads:
+        return
+    settled = True
     for follower in followers:
-        for board_id, head in follower.lagging(heads):
+        lagging, at_head = follower.lagging(heads)
+        settled = settled and at_head
+        for board_id, head in lagging:
             with contextlib.suppress(Exception):
                 await follower.catch_up(board_id, head)
+    if local is not None:
+        local.heads, local.settled = (
+            heads,
+            settled and not any(board not in heads for board in boards),
+        )

@@ -85,8 +85,8 @@ class _Follower:
     def __init__(self) -> None:
         self.sweeps = 0
 
-    def lagging(self, heads: dict[int, int]) -> list[tuple[int, int]]:
-        return []
+    def lagging(self, heads: dict[int, int]) -> tuple[list[tuple[int, int]], bool]:
+        return [], True
 
     async def catch_up(self, board_id: int, head: int) -> None:
         return None
