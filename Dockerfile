@@ -34,4 +34,4 @@ RUN SECRET_KEY=collectstatic-only-not-a-secret python manage.py collectstatic --
 USER corkboard
 EXPOSE 8000
 # --proxy-headers: take the client address from the proxy's X-Forwarded-For.
-CMD ["daphne", "-v", "0", "-b", "0.0.0.0", "-p", "8000", "--proxy-headers", "project.asgi:application"]
+CMD ["daphne", "-v", "0", "-e", "tcp:port=8000:interface=0.0.0.0:backlog=1024", "--proxy-headers", "project.asgi:application"]

@@ -244,11 +244,19 @@ class Server:
         return self.name in report.PRODUCT
 
 
+def daphne_endpoint(host: str, port: int, backlog: int = 1024) -> str:
+    """Return Daphne's ``-e`` endpoint with the documented listen backlog."""
+    return f"tcp:port={port}:interface={host}:backlog={backlog}"
+
+
 def server_command(name: str, port: int, stack: Stack) -> tuple[list[str], dict[str, str]]:
     """Return the command line and environment that start server ``name`` on ``port``."""
     daphne = [PYTHON, "-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", str(port)]
     if name == "daphne":
-        return [*daphne, "project.asgi:application"], stack.product_env()
+        # The product's documented command: a listen backlog that absorbs a reconnect
+        # storm (Twisted's default of 50 drops SYNs, which clients resend after 1 s).
+        command = [PYTHON, "-m", "daphne", "-v", "0", "-e", daphne_endpoint("127.0.0.1", port)]
+        return [*command, "project.asgi:application"], stack.product_env()
     if name == "uvicorn":
         # The documented flags (README, "Plain HTTP on gunicorn"; tests/servers.py).
         command = [PYTHON, "-m", "uvicorn", "project.asgi:application", *UVICORN_FLAGS.split()]

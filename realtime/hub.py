@@ -68,6 +68,7 @@ class Hub:
         self.boards: dict[int, set[Subscription]] = {}
         self.groups: dict[str, set[Controlled]] = {}
         self.presence_frames: dict[int, str] = {}
+        self._presence_reads: dict[int, asyncio.Future[str]] = {}
         self.joined: set[str] = set()
         # Failed joins, with what says whether the group is still wanted.
         self.unjoined: dict[str, Callable[[], bool]] = {}
@@ -223,13 +224,29 @@ class Hub:
     # Presence.
 
     async def presence_frame(self, board_id: int, *, fresh: bool = False) -> str:
-        """Return the board's presence frame: the last one seen, or read from the store."""
-        text = None if fresh else self.presence_frames.get(board_id)
-        if text is None:
-            members = presence.members(await presence.store().entries(board_id))
-            text = json.dumps({"type": "presence", "board": board_id, "members": members})
-            if board_id in self.boards:
-                self.presence_frames[board_id] = text
+        """Return the board's presence frame: the last one seen, or read from the store.
+
+        Sockets that subscribe while the first read is under way wait for that read
+        (one read per board, not one per socket, in a reconnect storm); ``fresh`` always
+        reads.
+        """
+        if fresh:
+            return await self._read_presence(board_id)
+        text = self.presence_frames.get(board_id)
+        if text is not None:
+            return text
+        pending = self._presence_reads.get(board_id)
+        if pending is None:
+            pending = asyncio.ensure_future(self._read_presence(board_id))
+            self._presence_reads[board_id] = pending
+            pending.add_done_callback(lambda _: self._presence_reads.pop(board_id, None))
+        return await asyncio.shield(pending)
+
+    async def _read_presence(self, board_id: int) -> str:
+        members = presence.members(await presence.store().entries(board_id))
+        text = json.dumps({"type": "presence", "board": board_id, "members": members})
+        if board_id in self.boards:
+            self.presence_frames[board_id] = text
         return text
 
     async def broadcast_presence(self, board_id: int) -> None:

@@ -201,10 +201,8 @@ class DaphneServer(AppServer):
             "daphne",
             "-v",
             "0",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(self.port),
+            "-e",
+            f"tcp:port={self.port}:interface=127.0.0.1:backlog=1024",
             "project.asgi:application",
         ]
 

@@ -141,3 +141,22 @@ async def test_presence_is_written_once_per_change_not_per_socket_beat(team):
     gone = await _presence(second)
     assert gone["members"] == []
     await second.disconnect()
+
+
+async def test_sockets_subscribing_at_once_share_one_presence_read(monkeypatch):
+    local = await hub.get()
+    reads = 0
+
+    class Store:
+        async def entries(self, board_id: int) -> list[dict[str, Any]]:
+            nonlocal reads
+            reads += 1
+            await asyncio.sleep(0.05)  # the round trip, while others subscribe
+            return []
+
+    monkeypatch.setattr(hub.presence, "store", lambda: Store())
+    frames = await asyncio.gather(*(local.presence_frame(424242) for _ in range(50)))
+    assert reads == 1
+    assert {json.loads(frame)["members"] == [] for frame in frames} == {True}
+    await local.presence_frame(424242, fresh=True)  # a change always reads
+    assert reads == 2
