@@ -466,6 +466,8 @@ def fanout_run(name: str, n: int, stack: Stack, args: argparse.Namespace) -> dic
     pool = ClientPool(args.clients)
     result: dict[str, Any] = {"sockets": n}
     try:
+        # Every server is measured settled: started, its startup work done.
+        result["quiet_before_connect_s"] = quiet(server)
         with procs.profiled(server.pid, _profile(args, name, n, "connect")):
             result["connect"] = connect(pool, server, stack, n, args.connect_timeout)
         print(f"  {name} N={n}: connected {result['connect']}", flush=True)

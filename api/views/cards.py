@@ -15,7 +15,7 @@ from api.serializers import CardCreateInput, CardFilter, CardMoveInput, CardUpda
 from api.views.base import ApiViewSet, no_content, represented
 from collab.models import Card
 from collab.representations import CardSerializer
-from collab.selectors import board_get_for_user, card_get_for_user, card_list
+from collab.selectors import board_seq_for_user, card_get_for_user, card_list
 from collab.services.cards import card_create, card_delete, card_move, card_update
 
 _TAGS = ["cards"]
@@ -48,8 +48,9 @@ class CardViewSet(ApiViewSet):
         if query.get("board") is None or query.get("column") is not None:
             return page()
         # One board's pages are cached under its seq; the access check runs every time.
-        board = board_get_for_user(user=request.user, board_id=query["board"])
-        return cached_page(request, f"cards:{board.pk}:{board.seq}", page)
+        board_id = query["board"]
+        seq = board_seq_for_user(user=request.user, board_id=board_id)
+        return cached_page(request, f"cards:{board_id}:{seq}", page)
 
     @extend_schema(
         tags=_TAGS,

@@ -65,3 +65,34 @@ async def test_async_take_and_get_many_read_what_the_sync_api_wrote() -> None:
 def test_autobahns_option_log_is_formatted_only_when_written() -> None:
     options = [("autoPingInterval", 0, "Factory"), ("openHandshakeTimeout", 5, "Factory")]
     assert f"{_LazyFormat(options)}" == pprint.pformat(options)
+
+
+async def test_commands_of_one_loop_iteration_go_out_as_one_pipeline(monkeypatch) -> None:
+    import asyncio
+
+    keys = [_key() for _ in range(20)]
+    for i, key in enumerate(keys):
+        cache.set(key, i, 30)
+    backend: Any = cache._connections[cache._alias]  # type: ignore[attr-defined]
+    batcher = backend._async_client()
+    pipelines = 0
+    real = batcher.client.pipeline
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        nonlocal pipelines
+        pipelines += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(batcher.client, "pipeline", counting)
+    taken = await asyncio.gather(*(cache.atake(key) for key in keys))  # type: ignore[attr-defined]
+    assert taken == list(range(20))
+    assert pipelines == 1
+    # A command's own error fails only that command.
+    cache.set(keys[0], 1, 30)
+    results = await asyncio.gather(
+        batcher.call("lpush", backend.make_and_validate_key(keys[0]), b"x"),
+        cache.aget_many([keys[0]]),
+        return_exceptions=True,
+    )
+    assert isinstance(results[0], Exception)
+    assert results[1] == {keys[0]: 1}
