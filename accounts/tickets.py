@@ -16,6 +16,7 @@ socket reads once it has joined its groups.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 import time
@@ -132,9 +133,15 @@ def admitted_user(claim: TicketClaim, trust_seconds: float) -> User | None:
         return None
     known = {"id": claim.user_id, "is_active": True}
     known.update((name, getattr(admission, name)) for name in _ADMITTED_FIELDS)
-    # from_db takes a subset of the fields in the model's field order.
-    names = [f.attname for f in User._meta.concrete_fields if f.attname in known]
+    names = _admitted_attnames()
     return User.from_db("default", names, [known[name] for name in names])
+
+
+@functools.cache
+def _admitted_attnames() -> list[str]:
+    """The fields an admitted user is built with, in the model's order (as from_db wants)."""
+    wanted = {"id", "is_active", *_ADMITTED_FIELDS}
+    return [f.attname for f in User._meta.concrete_fields if f.attname in wanted]
 
 
 def ticket_credential_valid(claim: TicketClaim) -> bool:
@@ -156,6 +163,10 @@ def _take(key: str) -> Any:
     return value if value is not None and cache.delete(key) else None
 
 
+def _plausible(ticket: str) -> bool:
+    return bool(ticket) and len(ticket) <= 100
+
+
 def _parse(value: Any) -> TicketClaim:
     if isinstance(value, dict):
         admitted = value.get("admitted")
@@ -171,7 +182,7 @@ def ticket_spend(ticket: str) -> TicketClaim | None:
     void here, but whether its token is still usable is the caller's to check
     (:func:`ticket_user`, or :func:`ticket_claim`).
     """
-    if not ticket or len(ticket) > 100:
+    if not _plausible(ticket):
         return None
     value: Any = _take(_key(ticket))
     if value is None:
@@ -189,7 +200,7 @@ async def ticket_spend_async(ticket: str) -> TicketClaim | None:
     it with its other marks once it has joined its groups
     (``realtime.auth.credential_alive``).
     """
-    if not ticket or len(ticket) > 100:
+    if not _plausible(ticket):
         return None
     take = getattr(cache, "atake", None)
     key = _key(ticket)

@@ -142,7 +142,4 @@ async def sweep(followers: list[Follower], local: _Local | None = None) -> None:
             with contextlib.suppress(Exception):
                 await follower.catch_up(board_id, head)
     if local is not None:
-        local.heads, local.settled = (
-            heads,
-            settled and not any(board not in heads for board in boards),
-        )
+        local.heads, local.settled = heads, settled
